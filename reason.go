@@ -1,0 +1,161 @@
+package sftppush
+
+import "fmt"
+
+// Reason says, more finely than Status, what went wrong and so what to fix.
+// Each Reason belongs to exactly one Status (see Reason.Status); the README
+// has the full table. The zero value ReasonNone goes with StatusOK.
+//
+// Like Status, Reason round-trips as text; unknown names are rejected.
+type Reason string
+
+// Reasons. The comment of each says what the customer or operator should
+// check.
+const (
+	// ReasonNone: nothing went wrong (StatusOK).
+	ReasonNone Reason = ""
+
+	// ReasonMainFileMissing: the local main file does not exist (FILE_MISSING).
+	ReasonMainFileMissing Reason = "main_file_missing"
+	// ReasonMainFileUnreadable: the local main file exists but cannot be read,
+	// or is not a regular file (FILE_MISSING).
+	ReasonMainFileUnreadable Reason = "main_file_unreadable"
+
+	// ReasonInvalidCredentials: Credentials.Validate failed; nothing was sent.
+	// The Status follows the first bad field: Host or Port give
+	// SFTP_CONNECTION_TIMEOUT, Username or Password SFTP_LOGIN_FAILED, Folder
+	// INCORRECT_SFTP_FOLDER.
+	ReasonInvalidCredentials Reason = "invalid_credentials"
+	// ReasonInvalidGroup: the Group is malformed (no main file path, bad
+	// remote name, too many files); nothing was sent (UPLOAD_FAILED).
+	ReasonInvalidGroup Reason = "invalid_group"
+
+	// ReasonHostNotFound: DNS has no IPv4 address for the host
+	// (SFTP_CONNECTION_TIMEOUT).
+	ReasonHostNotFound Reason = "host_not_found"
+	// ReasonConnectionRefused: nothing listens on that port, or a firewall
+	// rejects (SFTP_CONNECTION_TIMEOUT).
+	ReasonConnectionRefused Reason = "connection_refused"
+	// ReasonHostUnreachable: the network says the host cannot be reached
+	// (SFTP_CONNECTION_TIMEOUT).
+	ReasonHostUnreachable Reason = "host_unreachable"
+	// ReasonDialTimeout: no TCP connection within the connect timeout; a
+	// firewall dropping packets or a host that is off (SFTP_CONNECTION_TIMEOUT).
+	ReasonDialTimeout Reason = "dial_timeout"
+	// ReasonHandshakeTimeout: TCP connected but the SSH handshake, login or
+	// SFTP start did not finish within the connect timeout: often not an SSH
+	// server on that port (SFTP_CONNECTION_TIMEOUT).
+	ReasonHandshakeTimeout Reason = "handshake_timeout"
+	// ReasonHandshakeFailed: the peer is not a usable SSH server: it closed the
+	// connection, sent something that is not SSH, or shares no algorithm with
+	// us (SFTP_CONNECTION_TIMEOUT).
+	ReasonHandshakeFailed Reason = "handshake_failed"
+	// ReasonCanceled: the caller's context ended the attempt. Its Status is
+	// that of the step it interrupted: SFTP_CONNECTION_TIMEOUT while
+	// connecting, UPLOAD_FAILED afterwards.
+	ReasonCanceled Reason = "canceled"
+
+	// ReasonAuthRejected: the server asked for the password and refused it:
+	// wrong username or password (SFTP_LOGIN_FAILED).
+	ReasonAuthRejected Reason = "auth_rejected"
+	// ReasonPasswordNotOffered: the server does not offer password
+	// authentication, the only method the product supports
+	// (SFTP_LOGIN_FAILED).
+	ReasonPasswordNotOffered Reason = "password_not_offered"
+	// ReasonSubsystemUnavailable: login succeeded but the server would not
+	// start SFTP: a shell-only account or a broken chroot (SFTP_LOGIN_FAILED).
+	ReasonSubsystemUnavailable Reason = "sftp_unavailable"
+
+	// ReasonFolderNotFound: the folder does not exist (INCORRECT_SFTP_FOLDER).
+	ReasonFolderNotFound Reason = "folder_not_found"
+	// ReasonFolderNotDirectory: the folder exists but is not a directory
+	// (INCORRECT_SFTP_FOLDER).
+	ReasonFolderNotDirectory Reason = "folder_not_directory"
+
+	// ReasonPermissionDenied: the server refused to create or write the file:
+	// the user may not write to the folder (UPLOAD_FAILED).
+	ReasonPermissionDenied Reason = "permission_denied"
+	// ReasonNoSpace: the server's disk or the user's quota is full
+	// (UPLOAD_FAILED).
+	ReasonNoSpace Reason = "no_space"
+	// ReasonConnectionLost: the connection broke while uploading
+	// (UPLOAD_FAILED).
+	ReasonConnectionLost Reason = "connection_lost"
+	// ReasonSizeMismatch: the server acknowledged the upload but the remote
+	// file's size differs from the local one (UPLOAD_FAILED).
+	ReasonSizeMismatch Reason = "size_mismatch"
+	// ReasonRemoteError: the server refused the upload for a reason its
+	// status code does not narrow down (UPLOAD_FAILED).
+	ReasonRemoteError Reason = "remote_error"
+	// ReasonLocalReadError: reading the local file failed during the upload
+	// (UPLOAD_FAILED).
+	ReasonLocalReadError Reason = "local_read_error"
+)
+
+var reasonStatus = map[Reason]Status{
+	ReasonNone:                 StatusOK,
+	ReasonMainFileMissing:      StatusFileMissing,
+	ReasonMainFileUnreadable:   StatusFileMissing,
+	ReasonInvalidCredentials:   "", // depends on the field
+	ReasonInvalidGroup:         StatusUploadFailed,
+	ReasonHostNotFound:         StatusConnectionTimeout,
+	ReasonConnectionRefused:    StatusConnectionTimeout,
+	ReasonHostUnreachable:      StatusConnectionTimeout,
+	ReasonDialTimeout:          StatusConnectionTimeout,
+	ReasonHandshakeTimeout:     StatusConnectionTimeout,
+	ReasonHandshakeFailed:      StatusConnectionTimeout,
+	ReasonCanceled:             "", // depends on the step
+	ReasonAuthRejected:         StatusLoginFailed,
+	ReasonPasswordNotOffered:   StatusLoginFailed,
+	ReasonSubsystemUnavailable: StatusLoginFailed,
+	ReasonFolderNotFound:       StatusIncorrectFolder,
+	ReasonFolderNotDirectory:   StatusIncorrectFolder,
+	ReasonPermissionDenied:     StatusUploadFailed,
+	ReasonNoSpace:              StatusUploadFailed,
+	ReasonConnectionLost:       StatusUploadFailed,
+	ReasonSizeMismatch:         StatusUploadFailed,
+	ReasonRemoteError:          StatusUploadFailed,
+	ReasonLocalReadError:       StatusUploadFailed,
+}
+
+// String returns the reason's name, or "none" for ReasonNone.
+func (r Reason) String() string {
+	if r == ReasonNone {
+		return "none"
+	}
+	return string(r)
+}
+
+// Status returns the Status this Reason is reported with. For
+// ReasonInvalidCredentials and ReasonCanceled, whose Status depends on the
+// failing field or step, and for unknown reasons, it returns "".
+func (r Reason) Status() Status { return reasonStatus[r] }
+
+// ParseReason returns the Reason named s. "" and "none" both give ReasonNone.
+func ParseReason(s string) (Reason, error) {
+	if s == "none" {
+		return ReasonNone, nil
+	}
+	if _, ok := reasonStatus[Reason(s)]; ok {
+		return Reason(s), nil
+	}
+	return "", fmt.Errorf("sftppush: unknown reason %q", truncate(s, 40))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (r Reason) MarshalText() ([]byte, error) {
+	if _, ok := reasonStatus[r]; !ok {
+		return nil, fmt.Errorf("sftppush: cannot marshal unknown reason %q", truncate(string(r), 40))
+	}
+	return []byte(r.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler; unknown names are rejected.
+func (r *Reason) UnmarshalText(b []byte) error {
+	v, err := ParseReason(string(b))
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
+}
