@@ -10,8 +10,13 @@ package sftppush
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
+	"os"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // DefaultConnectTimeout is how long opening the SFTP connection may take
@@ -57,8 +62,179 @@ type Pusher struct {
 func New(cfg Config) *Pusher { return &Pusher{cfg: cfg} }
 
 // Push makes one attempt to push the group's files to the server named by
-// creds, and returns its outcome. It never panics on bad input and never
-// returns a nil Result. See the package documentation for the steps.
+// creds, and returns its outcome. It never returns nil and never panics on
+// bad input. The steps, each ending the attempt with its Status on failure:
+//
+//  1. check the group (FILE/UPLOAD_FAILED invalid_group) and the local main
+//     file (FILE_MISSING), before any connection is opened;
+//  2. validate creds (ReasonInvalidCredentials);
+//  3. open one SSH connection with password authentication and start SFTP,
+//     all within Config.ConnectTimeout;
+//  4. Stat the folder: it must exist and be a directory;
+//  5. upload the main file, then the extras in order, each verified by its
+//     remote size; a failed extra does not fail the push;
+//  6. close the connection and write one LogEntry to Config.Sink.
+//
+// When ctx is cancelled the connection is closed at once and Push returns
+// with ReasonCanceled. Nothing Push starts outlives it: no goroutine, socket
+// or open file.
 func (p *Pusher) Push(ctx context.Context, creds Credentials, g Group) *Result {
-	panic("TODO")
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	a := &attempt{p: p, creds: creds, start: time.Now()}
+	a.run(ctx, g)
+	return a.finish(ctx)
+}
+
+// attempt is the state of one Push.
+type attempt struct {
+	p     *Pusher
+	creds Credentials
+	host  string // ASCII form of creds.Host, once validated
+	start time.Time
+
+	files []FileResult
+	main  *os.File // opened before connecting, so it cannot vanish mid-push
+	sess  *session
+	res   Result
+}
+
+// fail records the attempt's outcome from err.
+func (a *attempt) fail(e *Error) {
+	a.res.Status, a.res.Reason, a.res.Err = e.Status, e.Reason, e
+}
+
+func (a *attempt) run(ctx context.Context, g Group) {
+	var err *Error
+	if a.files, err = planFiles(g); err != nil {
+		a.fail(err)
+		return
+	}
+	if a.main, err = openMain(&a.files[0]); err != nil {
+		a.fail(err)
+		return
+	}
+	defer a.main.Close()
+
+	if err := a.creds.Validate(); err != nil {
+		a.fail(&Error{Status: statusForInvalid(err), Reason: ReasonInvalidCredentials, Op: "validate", Err: err})
+		return
+	}
+	a.host, _ = a.creds.ASCIIHost()
+
+	if a.sess, err = a.p.connect(ctx, a.creds, a.host); err != nil {
+		a.fail(err)
+		return
+	}
+	defer a.sess.close()
+
+	if err := a.checkFolder(ctx); err != nil {
+		a.fail(err)
+		return
+	}
+	a.uploadAll(ctx)
+}
+
+// checkFolder decides from Stat whether the folder exists and is a
+// directory. A Stat the server refuses means the user cannot reach the
+// folder, which the product reports as a permission problem.
+func (a *attempt) checkFolder(ctx context.Context) *Error {
+	folder := a.creds.Folder
+	fi, err := a.sess.sftp.Stat(folder)
+	if err != nil {
+		r := transferReason(err)
+		if ctx.Err() != nil {
+			r = ReasonCanceled
+		}
+		st := r.Status()
+		if r == ReasonCanceled || r == ReasonConnectionLost {
+			st = StatusUploadFailed
+		}
+		return &Error{Status: st, Reason: r, Op: "stat", Subject: folder, Err: err}
+	}
+	if !fi.IsDir() {
+		return &Error{Status: StatusIncorrectFolder, Reason: ReasonFolderNotDirectory, Op: "stat", Subject: folder,
+			Err: fmt.Errorf("%s is a %s, not a directory", folder, fileKind(fi.Mode()))}
+	}
+	return nil
+}
+
+// finish fills in the outcome, writes the log entry and returns the Result.
+func (a *attempt) finish(ctx context.Context) *Result {
+	if a.res.Status == "" {
+		a.res.Status = StatusOK
+	}
+	for i := range a.files {
+		if a.files[i].State == "" {
+			a.files[i].State = FileNotAttempted
+		}
+	}
+	a.res.Files = a.files
+	a.res.Entry = a.entry()
+	if sink := a.p.cfg.Sink; sink != nil {
+		// A cancelled push is still logged.
+		a.res.LogErr = sink.Log(context.WithoutCancel(ctx), a.res.Entry)
+	}
+	return &a.res
+}
+
+// entry builds the attempt's log entry. It copies fields one by one from the
+// credentials so that the password cannot reach it.
+func (a *attempt) entry() LogEntry {
+	end := time.Now()
+	e := LogEntry{
+		Time:     end.UTC(),
+		Host:     logSafe(a.creds.Host),
+		Username: logSafe(a.creds.Username),
+		Folder:   logSafe(a.creds.Folder),
+		Protocol: "SFTP",
+		Port:     a.creds.PortOrDefault(),
+		Status:   a.res.Status,
+		Reason:   a.res.Reason,
+		Duration: end.Sub(a.start),
+	}
+	if a.host != "" {
+		e.Host = a.host
+	}
+	if a.res.Err != nil {
+		e.Error = a.res.Err.Error()
+	}
+	names := make([]string, 0, len(a.files))
+	for _, f := range a.files {
+		names = append(names, f.Remote)
+		e.BytesSent += f.Bytes
+	}
+	e.Files = loggedFiles(names)
+	return e
+}
+
+// statusForInvalid picks the Status of invalid credentials from the first bad
+// field, in the order the connection would have used them: Host and Port
+// would have failed to connect, Username and Password to log in, Folder to
+// find the folder.
+func statusForInvalid(err error) Status {
+	var ve *ValidationError
+	if errors.As(err, &ve) && len(ve.Fields) > 0 {
+		switch ve.Fields[0].Field {
+		case "Username", "Password":
+			return StatusLoginFailed
+		case "Folder":
+			return StatusIncorrectFolder
+		}
+	}
+	return StatusConnectionTimeout
+}
+
+// logSafe bounds and cleans a field typed by a stranger before it goes into a
+// log entry: invalid credentials may be any length and hold any bytes. Valid
+// fields pass unchanged.
+func logSafe(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return truncate(s, 100)
 }

@@ -1,0 +1,222 @@
+package sftppush
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// clientVersion is the SSH identification string we send. It names the
+// library so that a customer reading their sshd log can tell who connected.
+const clientVersion = "SSH-2.0-sftppush"
+
+// session is one open SFTP connection: the TCP connection, the SSH client
+// on it and the SFTP client on one of its channels.
+type session struct {
+	net  net.Conn
+	ssh  *ssh.Client
+	sftp *sftp.Client
+
+	remoteAddr    string
+	serverVersion string
+	fingerprint   string // SHA256 fingerprint of the host key, as ssh-keygen -l prints it
+
+	stopCancel func() bool // unregisters the close-on-cancel hook
+}
+
+// close tears the connection down and waits until the SSH and SFTP clients'
+// goroutines have exited, so nothing outlives the Push. Every file has been
+// closed and verified by then, so the TCP connection is closed first: a
+// polite SFTP shutdown could hang on a stalled server.
+func (s *session) close() {
+	if s.stopCancel != nil {
+		s.stopCancel()
+	}
+	s.net.Close()
+	if s.sftp != nil {
+		s.sftp.Close()
+	}
+	if s.ssh != nil {
+		s.ssh.Close()
+		s.ssh.Wait()
+	}
+}
+
+// connect opens the SFTP connection: resolve, dial, SSH handshake with
+// password authentication, start the sftp subsystem. All of it must finish
+// by the connect timeout. ssh.ClientConfig.Timeout bounds only the TCP dial,
+// so the handshake is bounded by a deadline on the connection itself.
+func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*session, *Error) {
+	deadline := time.Now().Add(p.connectTimeout())
+	cctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+
+	port := strconv.Itoa(creds.PortOrDefault())
+	subject := net.JoinHostPort(host, port)
+
+	conn, err := p.dial(cctx, host, port)
+	if err != nil {
+		return nil, &Error{Status: StatusConnectionTimeout, Reason: dialReason(ctx, err), Op: "dial", Subject: subject, Err: err}
+	}
+	s := &session{net: conn, remoteAddr: conn.RemoteAddr().String()}
+
+	// From here on a cancelled ctx closes the connection, which unblocks any
+	// read or write in x/crypto or pkg/sftp at once.
+	s.stopCancel = context.AfterFunc(ctx, func() { conn.Close() })
+	fail := func(op string, r Reason, err error) (*session, *Error) {
+		s.close()
+		if ctx.Err() != nil {
+			r = ReasonCanceled
+			err = errors.Join(ctx.Err(), err)
+		}
+		st := r.Status()
+		if r == ReasonCanceled {
+			st = StatusConnectionTimeout
+		}
+		return nil, &Error{Status: st, Reason: r, Op: op, Subject: subject, Err: err}
+	}
+	if err := conn.SetDeadline(deadline); err != nil {
+		return fail("handshake", ReasonHandshakeFailed, err)
+	}
+
+	asked := false
+	cfg := &ssh.ClientConfig{
+		User: creds.Username,
+		Auth: []ssh.AuthMethod{ssh.PasswordCallback(func() (string, error) {
+			asked = true
+			return creds.Password, nil
+		})},
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			s.fingerprint = fingerprint(key)
+			return nil
+		},
+		ClientVersion: clientVersion,
+	}
+	sc, chans, reqs, err := ssh.NewClientConn(conn, subject, cfg)
+	if err != nil {
+		return fail("handshake", handshakeReason(err, asked), err)
+	}
+	s.ssh = ssh.NewClient(sc, chans, reqs)
+	s.serverVersion = string(sc.ServerVersion())
+
+	s.sftp, err = startSFTP(s.ssh, sftpOptions(p.cfg.Concurrency)...)
+	if err != nil {
+		r := ReasonSubsystemUnavailable
+		if isTimeout(err) {
+			r = ReasonHandshakeTimeout
+		}
+		return fail("sftp", r, err)
+	}
+	if err := conn.SetDeadline(time.Time{}); err != nil {
+		return fail("sftp", ReasonHandshakeFailed, err)
+	}
+	return s, nil
+}
+
+// startSFTP opens a session channel and starts the sftp subsystem on it. It
+// does what sftp.NewClient does, but leaves the channel's stderr to the ssh
+// package, which discards it, instead of a pipe nobody reads.
+func startSFTP(c *ssh.Client, opts ...sftp.ClientOption) (*sftp.Client, error) {
+	sess, err := c.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	w, err := sess.StdinPipe()
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	r, err := sess.StdoutPipe()
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	if err := sess.RequestSubsystem("sftp"); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	sc, err := sftp.NewClientPipe(r, w, opts...)
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	return sc, nil
+}
+
+func sftpOptions(concurrency int) []sftp.ClientOption {
+	if concurrency <= 0 {
+		concurrency = 64
+	}
+	return []sftp.ClientOption{
+		sftp.UseConcurrentWrites(true),
+		sftp.MaxConcurrentRequestsPerFile(concurrency),
+	}
+}
+
+// dial resolves host to IPv4 addresses and connects to the first that
+// answers. A literal IPv4 address is not looked up.
+func (p *Pusher) dial(ctx context.Context, host, port string) (net.Conn, error) {
+	var ips []net.IP
+	if ip := net.ParseIP(host).To4(); ip != nil {
+		ips = []net.IP{ip}
+	} else {
+		r := p.cfg.Resolver
+		if r == nil {
+			r = net.DefaultResolver
+		}
+		var err error
+		ips, err = r.LookupIP(ctx, "ip4", host)
+		if err != nil {
+			return nil, err
+		}
+	}
+	dial := p.cfg.DialContext
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	var errs []error
+	for _, ip := range ips {
+		conn, err := dial(ctx, "tcp4", net.JoinHostPort(ip.String(), port))
+		if err == nil {
+			return conn, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(errs) == 1 {
+		return nil, errs[0]
+	}
+	return nil, errors.Join(errs...)
+}
+
+func (p *Pusher) connectTimeout() time.Duration {
+	if p.cfg.ConnectTimeout > 0 {
+		return p.cfg.ConnectTimeout
+	}
+	return DefaultConnectTimeout
+}
+
+// fingerprint formats a host key's SHA256 fingerprint as OpenSSH does.
+func fingerprint(key ssh.PublicKey) string {
+	sum := sha256.Sum256(key.Marshal())
+	return "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

@@ -1,0 +1,430 @@
+package sftppush
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pkg/sftp"
+	"github.com/sftppush/sftppush/internal/sftptest"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// loopbackCreds returns credentials for the embedded server.
+func loopbackCreds(s *sftptest.Server, folder string) Credentials {
+	return Credentials{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, Folder: folder}
+}
+
+// addrCreds returns credentials for a bare "127.0.0.1:port" address.
+func addrCreds(t testing.TB, addr string) Credentials {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strconv.Atoi(port)
+	return Credentials{Host: host, Port: p, Username: "tester", Password: "secret-pass", Folder: "/upload"}
+}
+
+// writeLocal writes n random bytes to dir/name and returns the path.
+func writeLocal(t testing.TB, dir, name string, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	rand.Read(b)
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// recording makes a local group like Pipe's: main mp4, raw, snapshot and
+// filmstrip, with the given main size.
+func recording(t testing.TB, mainSize int) Group {
+	dir := t.TempDir()
+	return Group{
+		RecordingID: "rec-" + strconv.Itoa(mainSize),
+		Main:        File{Path: writeLocal(t, dir, "rec.mp4", mainSize)},
+		Extras: []File{
+			{Path: writeLocal(t, dir, "rec_raw.webm", 300_000)},
+			{Path: writeLocal(t, dir, "rec.jpg", 20_000)},
+			{Path: writeLocal(t, dir, "rec_filmstrip.jpg", 90_000)},
+		},
+	}
+}
+
+func TestPushRecordingGroup(t *testing.T) {
+	s := sftptest.NewServer(t)
+	s.MkdirAll("/upload")
+	var sink memSink
+	p := New(Config{Sink: &sink})
+	g := recording(t, 3<<20)
+
+	res := p.Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	if res.Status != StatusOK || res.Reason != ReasonNone || res.Err != nil {
+		t.Fatalf("got %s/%s err=%v, want OK", res.Status, res.Reason, res.Err)
+	}
+	all := append([]File{g.Main}, g.Extras...)
+	if len(res.Files) != len(all) {
+		t.Fatalf("got %d file results, want %d", len(res.Files), len(all))
+	}
+	var total int64
+	for i, f := range all {
+		fr := res.Files[i]
+		want, _ := os.ReadFile(f.Path)
+		got := s.ReadFile("/upload/" + filepath.Base(f.Path))
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: remote content differs (%d vs %d bytes)", fr.Remote, len(got), len(want))
+		}
+		if fr.State != FileUploaded || fr.Size != int64(len(want)) || fr.Bytes != int64(len(want)) || fr.Main != (i == 0) {
+			t.Errorf("file %d: got %+v", i, fr)
+		}
+		total += fr.Bytes
+	}
+	// One connection, files one after another, main file first.
+	if n := s.Connections(); n != 1 {
+		t.Errorf("server saw %d connections, want 1", n)
+	}
+	opens := s.Opens()
+	if len(opens) != 4 {
+		t.Fatalf("server saw opens %v, want 4", opens)
+	}
+	for i, o := range opens {
+		if want := "/upload/" + filepath.Base(all[i].Path); o.Path != want || o.Conn != 1 {
+			t.Errorf("open %d: got %+v, want %s on connection 1", i, o, want)
+		}
+	}
+	e := res.Entry
+	if e.RecordingID != g.RecordingID || e.Host != "127.0.0.1" || e.Port != s.Port || e.Username != s.Username ||
+		e.Folder != "/upload" || e.Protocol != "SFTP" || e.Status != StatusOK || e.BytesSent != total || e.Duration <= 0 {
+		t.Errorf("entry: %+v", e)
+	}
+	if len(e.Files) != 4 || e.Files[0] != "rec.mp4" || e.Time.Location() != time.UTC {
+		t.Errorf("entry files/time: %v %v", e.Files, e.Time)
+	}
+	if got := sink.entries(); len(got) != 1 || got[0].RecordingID != g.RecordingID {
+		t.Errorf("sink got %+v", got)
+	}
+
+	// A second group gets a connection of its own.
+	if res := p.Push(context.Background(), loopbackCreds(s, "upload"), recording(t, 1000)); res.Status != StatusOK {
+		t.Fatalf("second push: %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	if n := s.Connections(); n != 2 {
+		t.Errorf("server saw %d connections after two pushes, want 2", n)
+	}
+}
+
+func TestPushFolderForms(t *testing.T) {
+	s := sftptest.NewServer(t)
+	s.MkdirAll("/upload/rec")
+	for _, folder := range []string{"/upload/rec", "upload/rec", "upload/rec/", ".", "/"} {
+		t.Run(folder, func(t *testing.T) {
+			g := Group{RecordingID: "r", Main: File{Path: writeLocal(t, t.TempDir(), "a.mp4", 5000), RemoteName: "named.mp4"}}
+			res := New(Config{}).Push(context.Background(), loopbackCreds(s, folder), g)
+			if res.Status != StatusOK {
+				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+			}
+			dir := folder
+			if !strings.HasPrefix(dir, "/") {
+				dir = "/" + dir
+			}
+			if got := s.ReadFile(filepath.Join(dir, "named.mp4")); len(got) != 5000 {
+				t.Errorf("remote file has %d bytes", len(got))
+			}
+		})
+	}
+}
+
+// statusCase is one row of the status table: a setup that returns what to
+// push, and the outcome it must give.
+type statusCase struct {
+	name   string
+	setup  func(t *testing.T) (Config, Credentials, Group)
+	status Status
+	reason Reason
+	// check, if set, looks further at the result.
+	check func(t *testing.T, res *Result)
+}
+
+func serverWith(t *testing.T, f sftptest.Faults) *sftptest.Server {
+	s := sftptest.NewUnstartedServer(t)
+	s.Faults = f
+	s.Start()
+	s.MkdirAll("/upload")
+	return s
+}
+
+func okGroup(t *testing.T, size int) Group {
+	return Group{RecordingID: "rec-1", Main: File{Path: writeLocal(t, t.TempDir(), "rec.mp4", size)}}
+}
+
+func TestPushStatuses(t *testing.T) {
+	short := Config{ConnectTimeout: time.Second}
+	cases := []statusCase{
+		{
+			name: "main file missing",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{})
+				t.Cleanup(func() {
+					if s.Connections() != 0 {
+						t.Errorf("a connection was opened for a missing file")
+					}
+				})
+				return Config{}, loopbackCreds(s, "/upload"), Group{Main: File{Path: filepath.Join(t.TempDir(), "gone.mp4")}}
+			},
+			status: StatusFileMissing, reason: ReasonMainFileMissing,
+			check: func(t *testing.T, res *Result) {
+				if !errors.Is(res.Err, fs.ErrNotExist) || res.Files[0].State != FileMissing {
+					t.Errorf("err %v, file %+v", res.Err, res.Files[0])
+				}
+			},
+		},
+		{
+			name: "main file is a directory",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{})
+				return Config{}, loopbackCreds(s, "/upload"), Group{Main: File{Path: t.TempDir()}}
+			},
+			status: StatusFileMissing, reason: ReasonMainFileUnreadable,
+		},
+		{
+			name: "remote name escapes the folder",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{})
+				g := okGroup(t, 10)
+				g.Main.RemoteName = "../escape.mp4"
+				return Config{}, loopbackCreds(s, "/upload"), g
+			},
+			status: StatusUploadFailed, reason: ReasonInvalidGroup,
+		},
+		{
+			name: "invalid host",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				c := addrCreds(t, "127.0.0.1:2222")
+				c.Host = "sftp://example.com/upload"
+				return Config{}, c, okGroup(t, 10)
+			},
+			status: StatusConnectionTimeout, reason: ReasonInvalidCredentials,
+			check: func(t *testing.T, res *Result) {
+				var ve *ValidationError
+				if !errors.As(res.Err, &ve) {
+					t.Errorf("err %v is not a *ValidationError", res.Err)
+				}
+			},
+		},
+		{
+			name: "empty password",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				c := addrCreds(t, "127.0.0.1:2222")
+				c.Password = ""
+				return Config{}, c, okGroup(t, 10)
+			},
+			status: StatusLoginFailed, reason: ReasonInvalidCredentials,
+		},
+		{
+			name: "empty folder",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				c := addrCreds(t, "127.0.0.1:2222")
+				c.Folder = ""
+				return Config{}, c, okGroup(t, 10)
+			},
+			status: StatusIncorrectFolder, reason: ReasonInvalidCredentials,
+		},
+		{
+			name: "connection refused",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				return short, addrCreds(t, sftptest.ClosedPort(t)), okGroup(t, 10)
+			},
+			status: StatusConnectionTimeout, reason: ReasonConnectionRefused,
+		},
+		{
+			name: "host not found",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				c := addrCreds(t, sftptest.ClosedPort(t))
+				c.Host = "no-such-host.example"
+				return Config{ConnectTimeout: 3 * time.Second, Resolver: sftptest.NewResolver(t, nil)}, c, okGroup(t, 10)
+			},
+			status: StatusConnectionTimeout, reason: ReasonHostNotFound,
+		},
+		{
+			name: "dial timeout",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				return short, addrCreds(t, sftptest.BlackholeListener(t)), okGroup(t, 10)
+			},
+			status: StatusConnectionTimeout, reason: ReasonDialTimeout,
+		},
+		{
+			name: "no banner",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				return short, addrCreds(t, sftptest.SilentListener(t)), okGroup(t, 10)
+			},
+			status: StatusConnectionTimeout, reason: ReasonHandshakeTimeout,
+		},
+		{
+			name: "not an SSH server",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				return short, addrCreds(t, sftptest.GarbageListener(t)), okGroup(t, 10)
+			},
+			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+		},
+		{
+			name: "wrong password",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{})
+				c := loopbackCreds(s, "/upload")
+				c.Password += "x"
+				return Config{}, c, okGroup(t, 10)
+			},
+			status: StatusLoginFailed, reason: ReasonAuthRejected,
+		},
+		{
+			name: "unknown user",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{})
+				c := loopbackCreds(s, "/upload")
+				c.Username = "Tester" // usernames are case-sensitive
+				return Config{}, c, okGroup(t, 10)
+			},
+			status: StatusLoginFailed, reason: ReasonAuthRejected,
+		},
+		{
+			name: "password method not offered",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{KeyboardInteractiveOnly: true})
+				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 10)
+			},
+			status: StatusLoginFailed, reason: ReasonPasswordNotOffered,
+		},
+		{
+			name: "sftp subsystem refused",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{RefuseSubsystem: true})
+				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 10)
+			},
+			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+		},
+		{
+			name: "folder missing",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{})
+				return Config{}, loopbackCreds(s, "/uploads"), okGroup(t, 10)
+			},
+			status: StatusIncorrectFolder, reason: ReasonFolderNotFound,
+		},
+		{
+			name: "folder is a file",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{})
+				s.WriteFile("/upload/file", []byte("x"))
+				return Config{}, loopbackCreds(s, "/upload/file"), okGroup(t, 10)
+			},
+			status: StatusIncorrectFolder, reason: ReasonFolderNotDirectory,
+		},
+		{
+			name: "read-only folder",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{ReadOnly: []string{"/upload"}})
+				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 10)
+			},
+			status: StatusUploadFailed, reason: ReasonPermissionDenied,
+			check: func(t *testing.T, res *Result) {
+				if !errors.Is(res.Err, fs.ErrPermission) {
+					t.Errorf("errors.Is(err, fs.ErrPermission) is false for %v", res.Err)
+				}
+			},
+		},
+		{
+			name: "quota exceeded",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{QuotaBytes: 100_000})
+				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 1<<20)
+			},
+			status: StatusUploadFailed, reason: ReasonNoSpace,
+			check: func(t *testing.T, res *Result) {
+				var se *sftp.StatusError
+				if !errors.As(res.Err, &se) {
+					t.Errorf("errors.As(err, *sftp.StatusError) is false for %v", res.Err)
+				}
+			},
+		},
+		{
+			name: "connection dropped mid-upload",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{DropAfterBytes: 200_000})
+				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 1<<20)
+			},
+			status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			name: "server keeps fewer bytes",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{DiscardAfterBytes: 65536})
+				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 1<<20)
+			},
+			status: StatusUploadFailed, reason: ReasonSizeMismatch,
+		},
+		{
+			name: "remote name is a directory",
+			setup: func(t *testing.T) (Config, Credentials, Group) {
+				s := serverWith(t, sftptest.Faults{})
+				s.MkdirAll("/upload/rec.mp4")
+				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 10)
+			},
+			status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, creds, g := tc.setup(t)
+			var sink memSink
+			cfg.Sink = &sink
+			res := New(cfg).Push(context.Background(), creds, g)
+			if res.Status != tc.status || res.Reason != tc.reason {
+				t.Fatalf("got %s/%s (%v), want %s/%s", res.Status, res.Reason, res.Err, tc.status, tc.reason)
+			}
+			if tc.reason.Status() != "" && tc.reason.Status() != tc.status {
+				t.Errorf("Reason %s documents status %s", tc.reason, tc.reason.Status())
+			}
+			var pe *Error
+			if !errors.As(res.Err, &pe) || pe.Status != res.Status || pe.Reason != res.Reason {
+				t.Errorf("err %v: want a *Error with the same status and reason", res.Err)
+			}
+			if res.Files[0].State == FileUploaded {
+				t.Errorf("main file marked uploaded on a failed push")
+			}
+			entries := sink.entries()
+			if len(entries) != 1 || entries[0].Status != tc.status || entries[0].Reason != tc.reason || entries[0].Error == "" {
+				t.Errorf("log entries: %+v", entries)
+			}
+			if tc.check != nil {
+				tc.check(t, res)
+			}
+		})
+	}
+}
+
+// memSink is a minimal Sink for these tests, independent of log.go's sinks.
+type memSink struct {
+	got []LogEntry
+}
+
+func (m *memSink) Log(_ context.Context, e LogEntry) error {
+	m.got = append(m.got, e)
+	return nil
+}
+
+func (m *memSink) entries() []LogEntry { return m.got }

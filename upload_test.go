@@ -1,0 +1,93 @@
+package sftppush
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sftppush/sftppush/internal/sftptest"
+)
+
+func TestPushExtras(t *testing.T) {
+	t.Run("missing extra does not fail the push", func(t *testing.T) {
+		s := serverWith(t, sftptest.Faults{})
+		g := recording(t, 50_000)
+		os.Remove(g.Extras[1].Path)
+		res := New(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+		if res.Status != StatusOK {
+			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+		}
+		want := []FileState{FileUploaded, FileUploaded, FileMissing, FileUploaded}
+		for i, fr := range res.Files {
+			if fr.State != want[i] {
+				t.Errorf("file %d (%s): state %s, want %s", i, fr.Remote, fr.State, want[i])
+			}
+		}
+		if !errors.Is(res.Err, fs.ErrNotExist) || res.Files[2].Reason != ReasonMainFileMissing {
+			t.Errorf("Err %v, reason %s: want the missing extra reported", res.Err, res.Files[2].Reason)
+		}
+	})
+	t.Run("failed extra does not fail the push", func(t *testing.T) {
+		s := serverWith(t, sftptest.Faults{})
+		g := recording(t, 50_000)
+		s.MkdirAll("/upload/" + filepath.Base(g.Extras[0].Path)) // the server cannot write over a directory
+		res := New(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+		if res.Status != StatusOK || res.Reason != ReasonNone {
+			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+		}
+		if fr := res.Files[1]; fr.State != FileFailed || fr.Reason != ReasonRemoteError || fr.Err == nil {
+			t.Errorf("extra: %+v", fr)
+		}
+		if res.Files[2].State != FileUploaded || res.Files[3].State != FileUploaded {
+			t.Errorf("later extras: %+v", res.Files[2:])
+		}
+		var pe *Error
+		if !errors.As(res.Err, &pe) || pe.Reason != ReasonRemoteError {
+			t.Errorf("Err %v: want the failed extra's *Error", res.Err)
+		}
+	})
+	t.Run("lost connection leaves the rest not attempted", func(t *testing.T) {
+		// The main file (50,000 bytes) gets through; the raw file (300,000)
+		// does not.
+		s := serverWith(t, sftptest.Faults{DropAfterBytes: 150_000})
+		g := recording(t, 50_000)
+		res := New(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+		if res.Status != StatusOK {
+			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+		}
+		want := []FileState{FileUploaded, FileFailed, FileNotAttempted, FileNotAttempted}
+		for i, fr := range res.Files {
+			if fr.State != want[i] {
+				t.Errorf("file %d: state %s, want %s", i, fr.State, want[i])
+			}
+		}
+		if res.Files[1].Reason != ReasonConnectionLost {
+			t.Errorf("raw file reason %s, want connection_lost", res.Files[1].Reason)
+		}
+	})
+}
+
+// A local read error during the upload is told apart from a remote one.
+func TestUploadLocalReadError(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	p := New(Config{})
+	creds := loopbackCreds(s, "/upload")
+	a := &attempt{p: p, creds: creds}
+	sess, err := p.connect(context.Background(), creds, s.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.close()
+	a.sess = sess
+	path := writeLocal(t, t.TempDir(), "x.mp4", 100_000)
+	f, _ := os.Open(path)
+	f.Close() // reads now fail with os.ErrClosed
+	fr := &FileResult{Local: path, Remote: "x.mp4", Main: true, Size: 100_000}
+	perr := a.uploadOne(context.Background(), fr, f)
+	if perr == nil || perr.Reason != ReasonLocalReadError || perr.Status != StatusUploadFailed || !errors.Is(perr, os.ErrClosed) {
+		t.Fatalf("got %v, want local_read_error wrapping os.ErrClosed", perr)
+	}
+}
