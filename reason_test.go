@@ -1,0 +1,121 @@
+package sftppush
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// allReasons lists every Reason constant by hand, so that a constant
+// missing from reasonStatus fails the tests.
+var allReasons = []Reason{
+	ReasonNone,
+	ReasonMainFileMissing, ReasonMainFileUnreadable,
+	ReasonInvalidCredentials, ReasonInvalidGroup,
+	ReasonHostNotFound, ReasonConnectionRefused, ReasonHostUnreachable,
+	ReasonDialTimeout, ReasonHandshakeTimeout, ReasonHandshakeFailed,
+	ReasonCanceled,
+	ReasonAuthRejected, ReasonPasswordNotOffered, ReasonSubsystemUnavailable,
+	ReasonFolderNotFound, ReasonFolderNotDirectory,
+	ReasonPermissionDenied, ReasonNoSpace, ReasonConnectionLost,
+	ReasonSizeMismatch, ReasonRemoteError, ReasonLocalReadError,
+}
+
+func TestReasonRoundTrip(t *testing.T) {
+	if len(allReasons) != len(reasonStatus) {
+		t.Errorf("%d Reason constants, %d in reasonStatus", len(allReasons), len(reasonStatus))
+	}
+	for _, r := range allReasons {
+		t.Run(r.String(), func(t *testing.T) {
+			text, err := r.MarshalText()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(text) != r.String() {
+				t.Errorf("MarshalText = %q, String = %q", text, r.String())
+			}
+			var back Reason = "sentinel"
+			if err := back.UnmarshalText(text); err != nil || back != r {
+				t.Fatalf("UnmarshalText(%q) = %q, %v", text, back, err)
+			}
+
+			type row struct {
+				Reason Reason `json:"reason"`
+			}
+			j, err := json.Marshal(row{r})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got row
+			if err := json.Unmarshal(j, &got); err != nil || got.Reason != r {
+				t.Fatalf("json %s round trip = %q, %v", j, got.Reason, err)
+			}
+		})
+	}
+}
+
+func TestReasonNone(t *testing.T) {
+	if s := ReasonNone.String(); s != "none" {
+		t.Errorf("String() = %q, want none", s)
+	}
+	if b, err := ReasonNone.MarshalText(); err != nil || string(b) != "none" {
+		t.Errorf("MarshalText = %q, %v; want none", b, err)
+	}
+	for _, in := range []string{"", "none"} {
+		if r, err := ParseReason(in); err != nil || r != ReasonNone {
+			t.Errorf("ParseReason(%q) = %q, %v; want ReasonNone", in, r, err)
+		}
+	}
+}
+
+func TestParseReasonRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"unknown", "bad_luck"},
+		{"upper case", "AUTH_REJECTED"},
+		{"status name", "OK"},
+		{"padded", "none "},
+		{"None", "None"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if r, err := ParseReason(tt.in); err == nil {
+				t.Errorf("ParseReason(%q) = %q, want error", tt.in, r)
+			}
+			if b, err := Reason(tt.in).MarshalText(); err == nil {
+				t.Errorf("MarshalText(%q) = %q, want error", tt.in, b)
+			}
+		})
+	}
+}
+
+func TestReasonStatus(t *testing.T) {
+	tests := []struct {
+		r    Reason
+		want Status
+	}{
+		{ReasonNone, StatusOK},
+		{ReasonMainFileMissing, StatusFileMissing},
+		{ReasonInvalidGroup, StatusUploadFailed},
+		{ReasonDialTimeout, StatusConnectionTimeout},
+		{ReasonAuthRejected, StatusLoginFailed},
+		{ReasonFolderNotDirectory, StatusIncorrectFolder},
+		{ReasonSizeMismatch, StatusUploadFailed},
+		{ReasonInvalidCredentials, ""}, // depends on the field
+		{ReasonCanceled, ""},           // depends on the step
+		{"unknown", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.r.String(), func(t *testing.T) {
+			if got := tt.r.Status(); got != tt.want {
+				t.Errorf("Status() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	for _, r := range allReasons {
+		if s := r.Status(); s != "" && !s.Valid() {
+			t.Errorf("%s.Status() = %q, not a valid Status", r, s)
+		}
+	}
+}
