@@ -68,7 +68,7 @@ func recording(t testing.TB, mainSize int) Group {
 func TestPushRecordingGroup(t *testing.T) {
 	s := sftptest.NewServer(t)
 	s.MkdirAll("/upload")
-	var sink memSink
+	var sink MemorySink
 	p := New(Config{Sink: &sink})
 	g := recording(t, 3<<20)
 
@@ -114,7 +114,7 @@ func TestPushRecordingGroup(t *testing.T) {
 	if len(e.Files) != 4 || e.Files[0] != "rec.mp4" || e.Time.Location() != time.UTC {
 		t.Errorf("entry files/time: %v %v", e.Files, e.Time)
 	}
-	if got := sink.entries(); len(got) != 1 || got[0].RecordingID != g.RecordingID {
+	if got := sink.Entries(); len(got) != 1 || got[0].RecordingID != g.RecordingID {
 		t.Errorf("sink got %+v", got)
 	}
 
@@ -390,7 +390,7 @@ func TestPushStatuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cfg, creds, g := tc.setup(t)
-			var sink memSink
+			var sink MemorySink
 			cfg.Sink = &sink
 			res := New(cfg).Push(context.Background(), creds, g)
 			if res.Status != tc.status || res.Reason != tc.reason {
@@ -406,7 +406,7 @@ func TestPushStatuses(t *testing.T) {
 			if res.Files[0].State == FileUploaded {
 				t.Errorf("main file marked uploaded on a failed push")
 			}
-			entries := sink.entries()
+			entries := sink.Entries()
 			if len(entries) != 1 || entries[0].Status != tc.status || entries[0].Reason != tc.reason || entries[0].Error == "" {
 				t.Errorf("log entries: %+v", entries)
 			}
@@ -417,14 +417,3 @@ func TestPushStatuses(t *testing.T) {
 	}
 }
 
-// memSink is a minimal Sink for these tests, independent of log.go's sinks.
-type memSink struct {
-	got []LogEntry
-}
-
-func (m *memSink) Log(_ context.Context, e LogEntry) error {
-	m.got = append(m.got, e)
-	return nil
-}
-
-func (m *memSink) entries() []LogEntry { return m.got }

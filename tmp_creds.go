@@ -15,4 +15,3 @@ type FieldError struct{ Field, Message string }
 type ValidationError struct{ Fields []FieldError }
 
 func (e *ValidationError) Error() string { return "invalid" }
-
