@@ -1,0 +1,100 @@
+package sftppush
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/sftppush/sftppush/internal/sftptest"
+)
+
+// A peer that accepts and never sends its banner would hang ssh.Dial
+// forever; Push must give up at the connect timeout.
+func TestConnectTimeoutBoundsHandshake(t *testing.T) {
+	const limit = 2 * time.Second
+	addr := sftptest.SilentListener(t)
+	start := time.Now()
+	res := New(Config{ConnectTimeout: limit}).Push(context.Background(), addrCreds(t, addr), okGroup(t, 10))
+	took := time.Since(start)
+	if res.Status != StatusConnectionTimeout || res.Reason != ReasonHandshakeTimeout {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	if took < limit-100*time.Millisecond || took > limit+time.Second {
+		t.Errorf("took %v, want between the limit %v and the limit plus one second", took, limit)
+	}
+	if !isTimeout(res.Err) {
+		t.Errorf("err %v does not report a timeout", res.Err)
+	}
+}
+
+func TestConnectTimeoutDefault(t *testing.T) {
+	if got := new(Pusher).connectTimeout(); got != 10*time.Second {
+		t.Errorf("zero Config: connect timeout %v, want 10s", got)
+	}
+	if got := New(Config{ConnectTimeout: 3 * time.Second}).connectTimeout(); got != 3*time.Second {
+		t.Errorf("connect timeout %v, want 3s", got)
+	}
+}
+
+// The zero Pusher works.
+func TestZeroPusher(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	var p Pusher
+	if res := p.Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1000)); res.Status != StatusOK {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Run("while connecting", func(t *testing.T) {
+		addr := sftptest.SilentListener(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(200*time.Millisecond, cancel)
+		start := time.Now()
+		res := New(Config{}).Push(ctx, addrCreds(t, addr), okGroup(t, 10))
+		if res.Status != StatusConnectionTimeout || res.Reason != ReasonCanceled || !errors.Is(res.Err, context.Canceled) {
+			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("cancel took %v to take effect", took)
+		}
+	})
+	t.Run("while uploading", func(t *testing.T) {
+		s := serverWith(t, sftptest.Faults{StallAfterBytes: 100_000})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(500*time.Millisecond, cancel)
+		var sink MemorySink
+		res := New(Config{Sink: &sink}).Push(ctx, loopbackCreds(s, "/upload"), okGroup(t, 1<<20))
+		if res.Status != StatusUploadFailed || res.Reason != ReasonCanceled || !errors.Is(res.Err, context.Canceled) {
+			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+		}
+		if sink.Len() != 1 {
+			t.Errorf("a cancelled push wrote %d log entries, want 1", sink.Len())
+		}
+	})
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd:", err)
+	}
+	return len(ents)
+}
+
+// No socket or file outlives a Push, on the good path and the bad ones.
+func TestPushLeavesNoDescriptors(t *testing.T) {
+	for _, f := range []sftptest.Faults{{}, {DropAfterBytes: 50_000}, {ReadOnly: []string{"/upload"}}, {RefuseSubsystem: true}} {
+		s := serverWith(t, f)
+		g := recording(t, 200_000)
+		before := openFDs(t)
+		New(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+		s.Close() // the server's side of the connection lives in this process too
+		if after := openFDs(t); after > before {
+			t.Errorf("faults %+v: %d descriptors open after Push, %d before", f, after, before)
+		}
+	}
+}
