@@ -23,7 +23,10 @@ import (
 // exported field or element. fmt cannot call methods on unexported struct
 // fields, so a Credentials kept in an unexported field of a printed struct is
 // printed field by field, password included: keep it in an exported field,
-// or give the outer type its own String method.
+// or give the outer type its own String method. Likewise fmt prints the
+// argument of a misused %w (outside fmt.Errorf, or with a non-error) or of
+// %p on a non-pointer by reflection, without calling any method: go vet
+// reports both mistakes, so keep it in the build.
 //
 // Embedding Credentials in another struct promotes these methods: the outer
 // struct then prints and marshals to JSON as its Credentials alone. Use a
@@ -503,6 +506,8 @@ func (c Credentials) GoString() string {
 // Format implements fmt.Formatter so that no verb can reach the password:
 // %#v prints GoString, and every other verb (%v, %+v, %s, %q, %x, %X, %d,
 // ...) formats String, the redacted text, with the same flags and width.
+// fmt does not call Format for %p and %w when they are misused (see
+// Credentials).
 func (c Credentials) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		io.WriteString(f, c.GoString())
