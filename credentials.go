@@ -121,12 +121,22 @@ func (e *ValidationError) Field(name string) (FieldError, bool) {
 // Validate checks the credentials against the form's rules. It returns nil
 // or a *ValidationError listing every bad field.
 //
-// Lengths count characters (Unicode code points), and any field that is not
-// valid UTF-8 is rejected. Host must be a dotted-quad IPv4 address or a DNS
-// name (internationalized names are accepted); Port must be 0 (meaning 22)
-// or 1-65535; Username, Password and Folder are required and used exactly as
-// typed. Backslashes in Folder are allowed and passed to the server
-// unchanged, since some Windows servers use them as separators.
+// Lengths count characters (Unicode code points), at most MaxFieldLength,
+// and any field that is not valid UTF-8 is rejected.
+//
+// Host must be a dotted-quad IPv4 address or a DNS name. One trailing dot is
+// accepted on a name (ASCIIHost drops it). Internationalized names go
+// through the IDNA lookup rules; plain ASCII names follow the DNS rules only.
+// A name whose last label is all digits or "0x" and hex digits ("1.2.3",
+// "0x7f.1", "2130706433") is refused as a mistyped IPv4 address, since some
+// resolvers would read it as one.
+//
+// Port must be 0 (meaning 22) or 1-65535. Username, Password and Folder are
+// required and used exactly as typed, spaces included; none may hold control
+// characters, except the password, which may hold anything but NUL.
+// Backslashes in Folder are allowed and passed to the server unchanged,
+// since some Windows servers use them as separators; a Folder containing
+// "://" is refused as a pasted URL.
 func (c Credentials) Validate() error {
 	var fields []FieldError
 	add := func(field, msg string) {
