@@ -333,6 +333,7 @@ func (h *handler) Readlink(p string) (string, error) {
 // lister serves a fixed list of entries.
 type lister []os.FileInfo
 
+// ListAt copies entries from off into dst, with io.EOF at the end.
 func (l lister) ListAt(dst []os.FileInfo, off int64) (int, error) {
 	if off >= int64(len(l)) {
 		return 0, io.EOF
@@ -354,6 +355,7 @@ type file struct {
 	mu sync.Mutex // serialises appends, which must find the end of file
 }
 
+// ReadAt reads from the file unless the connection is stalled.
 func (f *file) ReadAt(p []byte, off int64) (int, error) {
 	if err := f.h.c.gate(); err != nil {
 		return 0, err
@@ -414,6 +416,8 @@ func (f *file) store(p []byte, off int64) (int, error) {
 	return len(p), nil
 }
 
+// Close closes the file; on a stalled connection it first waits, like
+// every other request, for the server to close.
 func (f *file) Close() error {
 	if err := f.h.c.gate(); err != nil {
 		f.f.Close()
