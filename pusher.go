@@ -82,17 +82,18 @@ func (p *Pusher) Push(ctx context.Context, creds Credentials, g Group) *Result {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	a := &attempt{p: p, creds: creds, start: time.Now()}
+	a := &attempt{p: p, creds: creds, recordingID: g.RecordingID, start: time.Now()}
 	a.run(ctx, g)
 	return a.finish(ctx)
 }
 
 // attempt is the state of one Push.
 type attempt struct {
-	p     *Pusher
-	creds Credentials
-	host  string // ASCII form of creds.Host, once validated
-	start time.Time
+	p           *Pusher
+	creds       Credentials
+	recordingID string
+	host        string // ASCII form of creds.Host, once validated
+	start       time.Time
 
 	files []FileResult
 	main  *os.File // opened before connecting, so it cannot vanish mid-push
@@ -148,8 +149,11 @@ func (a *attempt) checkFolder(ctx context.Context) *Error {
 			r = ReasonCanceled
 		}
 		st := r.Status()
-		if r == ReasonCanceled || r == ReasonConnectionLost {
+		switch r {
+		case ReasonCanceled, ReasonConnectionLost:
 			st = StatusUploadFailed
+		case ReasonFolderNotFound:
+			err = fmt.Errorf("the folder does not exist on the server (a relative folder starts at the login directory): %w", err)
 		}
 		return &Error{Status: st, Reason: r, Op: "stat", Subject: folder, Err: err}
 	}
@@ -184,15 +188,16 @@ func (a *attempt) finish(ctx context.Context) *Result {
 func (a *attempt) entry() LogEntry {
 	end := time.Now()
 	e := LogEntry{
-		Time:     end.UTC(),
-		Host:     logSafe(a.creds.Host),
-		Username: logSafe(a.creds.Username),
-		Folder:   logSafe(a.creds.Folder),
-		Protocol: "SFTP",
-		Port:     a.creds.PortOrDefault(),
-		Status:   a.res.Status,
-		Reason:   a.res.Reason,
-		Duration: end.Sub(a.start),
+		RecordingID: logSafe(a.recordingID),
+		Time:        end.UTC(),
+		Host:        logSafe(a.creds.Host),
+		Username:    logSafe(a.creds.Username),
+		Folder:      logSafe(a.creds.Folder),
+		Protocol:    "SFTP",
+		Port:        a.creds.PortOrDefault(),
+		Status:      a.res.Status,
+		Reason:      a.res.Reason,
+		Duration:    end.Sub(a.start),
 	}
 	if a.host != "" {
 		e.Host = a.host

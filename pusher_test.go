@@ -416,4 +416,3 @@ func TestPushStatuses(t *testing.T) {
 		})
 	}
 }
-

@@ -1,0 +1,110 @@
+// Command quickstart shows sftppush end to end with no setup: it starts the
+// embedded SFTP server on 127.0.0.1, makes a sample recording (a few-MB main
+// file, the raw recording, a snapshot and a filmstrip), pushes it, shows a
+// push that fails (a wrong folder), and prints the log entries as a table.
+//
+//	go run ./examples/quickstart
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/internal/sftptest"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out io.Writer) error {
+	env := sftptest.NewEnv()
+	defer env.Close()
+	srv := sftptest.NewServer(env)
+	srv.MkdirAll("/upload")
+	fmt.Fprintf(out, "Embedded SFTP server on %s, user %q, files land in %s\n\n", srv.Addr, srv.Username, srv.Path("/upload"))
+
+	dir, err := os.MkdirTemp("", "sftppush-quickstart-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	g, err := sampleRecording(dir)
+	if err != nil {
+		return err
+	}
+
+	var sink sftppush.MemorySink
+	p := sftppush.New(sftppush.Config{Sink: &sink, ConnectTimeout: 10 * time.Second})
+	creds := sftppush.Credentials{
+		Host: srv.Host, Port: srv.Port,
+		Username: srv.Username, Password: srv.Password,
+		Folder: "/upload",
+	}
+	ctx := context.Background()
+
+	res := p.Push(ctx, creds, g)
+	fmt.Fprintf(out, "Push 1: %s (reason %s)\n", res.Status, res.Reason)
+	for _, f := range res.Files {
+		fmt.Fprintf(out, "  %-32s %-10s %9d bytes\n", f.Remote, f.State, f.Bytes)
+	}
+
+	bad := creds
+	bad.Folder = "/uploads" // a typo: the folder does not exist
+	res = p.Push(ctx, bad, g)
+	fmt.Fprintf(out, "Push 2: %s (reason %s)\n  %v\n\n", res.Status, res.Reason, res.Err)
+
+	fmt.Fprintln(out, "SFTP logs:")
+	return writeTable(out, sink.Entries())
+}
+
+// sampleRecording writes a recording's four files into dir.
+func sampleRecording(dir string) (sftppush.Group, error) {
+	files := []struct {
+		name string
+		size int
+	}{
+		{"vs1700000000_abc.mp4", 4 << 20},
+		{"vs1700000000_abc_raw.webm", 3 << 20},
+		{"vs1700000000_abc.jpg", 40 << 10},
+		{"vs1700000000_abc_filmstrip.jpg", 200 << 10},
+	}
+	var paths []string
+	for _, f := range files {
+		b := make([]byte, f.size)
+		rand.Read(b)
+		p := filepath.Join(dir, f.name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return sftppush.Group{}, err
+		}
+		paths = append(paths, p)
+	}
+	g := sftppush.Group{RecordingID: "vs1700000000_abc", Main: sftppush.File{Path: paths[0]}}
+	for _, p := range paths[1:] {
+		g.Extras = append(g.Extras, sftppush.File{Path: p})
+	}
+	return g, nil
+}
+
+// writeTable prints log entries as the product's SFTP log table.
+func writeTable(out io.Writer, entries []sftppush.LogEntry) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECORDING ID\tDATE & TIME (UTC)\tSFTP DETAILS\tFILE(S)\tSTATUS\tREASON")
+	for _, e := range entries {
+		details := fmt.Sprintf("%s / %s / %s / %s:%d", e.Host, e.Username, e.Folder, e.Protocol, e.Port)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.RecordingID, e.Time.Format("2006-01-02 15:04:05"),
+			details, strings.Join(e.Files, ", "), e.Status, e.Reason)
+	}
+	return tw.Flush()
+}

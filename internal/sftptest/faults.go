@@ -1,0 +1,236 @@
+package sftptest
+
+import (
+	"encoding/binary"
+	"io"
+	"sync"
+	"syscall"
+)
+
+// Faults makes a Server misbehave. The zero value is a well-behaved
+// server. Byte counts are of file data: the payloads of SFTP write
+// requests.
+type Faults struct {
+	// KeyboardInteractiveOnly offers only keyboard-interactive
+	// authentication, which asks for a password and always fails; the
+	// password method is not offered.
+	KeyboardInteractiveOnly bool
+
+	// RefuseSubsystem rejects the "sftp" subsystem request after a
+	// successful login.
+	RefuseSubsystem bool
+
+	// ReadOnly lists SFTP directories (such as "/ro"). Opening for write,
+	// creating, removing, renaming, mkdir and setstat at or under them
+	// fail with SSH_FX_PERMISSION_DENIED. The handler enforces this
+	// itself, since tests run as root and file modes would not stop them.
+	ReadOnly []string
+
+	// QuotaBytes, if positive, is how many bytes of file data the server
+	// stores in total, across files and connections, for its life. The
+	// write that crosses it stores the bytes up to the limit and fails
+	// with syscall.ENOSPC (SSH_FX_FAILURE "no space left on device");
+	// later writes store nothing. StatVFS reports what is left as free
+	// space, in 4096-byte blocks.
+	QuotaBytes int64
+
+	// DropAfterBytes, if positive, closes a TCP connection once it has
+	// carried this many bytes of file data: the write that reaches the
+	// count stores the bytes below it and gets no reply.
+	DropAfterBytes int64
+
+	// DiscardAfterBytes, if positive, acknowledges writes at file offsets
+	// at or beyond it without storing them, so the file ends up shorter
+	// than what the client sent.
+	DiscardAfterBytes int64
+
+	// StallAfterBytes, if positive, stalls a connection once it has
+	// carried this many bytes of file data: the write that reaches the
+	// count stores the bytes below it and, like every later SFTP request
+	// on that connection, gets no reply until the server is closed. The
+	// SSH connection stays up and still answers global requests such as
+	// keepalive@openssh.com.
+	StallAfterBytes int64
+
+	// DenyRename makes rename and posix-rename fail with
+	// SSH_FX_PERMISSION_DENIED.
+	DenyRename bool
+
+	// DenyRemove makes remove and rmdir fail with
+	// SSH_FX_PERMISSION_DENIED.
+	DenyRemove bool
+
+	// HideExtensions lists extension names (such as
+	// "posix-rename@openssh.com" or "statvfs@openssh.com") left out of the
+	// server's SSH_FXP_VERSION packet. The server still honours requests
+	// for them, as a careless server might.
+	HideExtensions []string
+}
+
+// fault says what a connection does to the write that reached a limit.
+type fault int
+
+const (
+	faultNone fault = iota
+	faultDrop
+	faultStall
+)
+
+// gate blocks a stalled connection's request until the server is closed.
+func (c *serverConn) gate() error {
+	c.mu.Lock()
+	stalled := c.stalled
+	c.mu.Unlock()
+	if stalled {
+		<-c.s.done
+		return errServerClosed
+	}
+	return nil
+}
+
+// receive counts n bytes of file data on the connection. It returns how
+// many of them may be stored and the fault, if any, that they set off.
+func (c *serverConn) receive(n int) (keep int, f fault) {
+	drop, stall := c.s.Faults.DropAfterBytes, c.s.Faults.StallAfterBytes
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prev := c.received
+	c.received += int64(n)
+
+	limit := int64(-1)
+	switch {
+	case drop > 0 && (stall <= 0 || drop <= stall):
+		limit, f = drop, faultDrop
+	case stall > 0:
+		limit, f = stall, faultStall
+	}
+	if limit < 0 || c.received < limit {
+		return n, faultNone
+	}
+	if f == faultStall {
+		c.stalled = true
+	}
+	return int(max(limit-prev, 0)), f
+}
+
+// reserve takes n bytes from the quota. It returns how many were granted
+// and syscall.ENOSPC if that is fewer than n.
+func (s *Server) reserve(n int) (int, error) {
+	q := s.Faults.QuotaBytes
+	if q <= 0 {
+		return n, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	left := max(q-s.quotaUsed, 0)
+	if int64(n) <= left {
+		s.quotaUsed += int64(n)
+		return n, nil
+	}
+	s.quotaUsed += left
+	return int(left), syscall.ENOSPC
+}
+
+// extensionFilter wraps the SFTP channel and removes hidden extensions from
+// the first packet the server sends, SSH_FXP_VERSION. pkg/sftp's own list
+// is a process-wide global, so each server filters its own copy instead.
+type extensionFilter struct {
+	io.ReadWriteCloser
+	hide map[string]bool
+
+	mu   sync.Mutex
+	done bool   // first packet sent; pass everything through
+	buf  []byte // first packet so far (pkg/sftp writes header and body apart)
+}
+
+func newExtensionFilter(rwc io.ReadWriteCloser, hide []string) *extensionFilter {
+	m := make(map[string]bool, len(hide))
+	for _, name := range hide {
+		m[name] = true
+	}
+	return &extensionFilter{ReadWriteCloser: rwc, hide: m}
+}
+
+// maxVersionPacket bounds the bytes held back waiting for the first packet.
+const maxVersionPacket = 64 << 10
+
+func (e *extensionFilter) Write(p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done {
+		return e.ReadWriteCloser.Write(p)
+	}
+	e.buf = append(e.buf, p...)
+	if len(e.buf) < 4 {
+		return len(p), nil
+	}
+	size := uint64(binary.BigEndian.Uint32(e.buf)) + 4
+	if size > maxVersionPacket {
+		e.done = true // not a VERSION packet we understand: let it be
+		out := e.buf
+		e.buf = nil
+		if _, err := e.ReadWriteCloser.Write(out); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	if uint64(len(e.buf)) < size {
+		return len(p), nil
+	}
+	out := append(filterVersion(e.buf[:size], e.hide), e.buf[size:]...)
+	e.done = true
+	e.buf = nil
+	if _, err := e.ReadWriteCloser.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sshFxpVersion is the SFTP packet type of SSH_FXP_VERSION.
+const sshFxpVersion = 2
+
+// filterVersion returns the SFTP packet pkt (uint32 length, byte type,
+// body) without the hidden extensions if it is a well-formed
+// SSH_FXP_VERSION packet (uint32 version, then name/data string pairs),
+// and pkt unchanged otherwise.
+func filterVersion(pkt []byte, hide map[string]bool) []byte {
+	if len(pkt) < 9 || pkt[4] != sshFxpVersion || uint64(binary.BigEndian.Uint32(pkt))+4 != uint64(len(pkt)) {
+		return pkt
+	}
+	out := make([]byte, 4, len(pkt))
+	out = append(out, pkt[4:9]...) // type and version
+	rest := pkt[9:]
+	for len(rest) > 0 {
+		name, r, ok := readString(rest)
+		if !ok {
+			return pkt
+		}
+		data, r, ok := readString(r)
+		if !ok {
+			return pkt
+		}
+		if !hide[string(name)] {
+			out = appendString(out, name)
+			out = appendString(out, data)
+		}
+		rest = r
+	}
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	return out
+}
+
+func readString(b []byte) (s, rest []byte, ok bool) {
+	if len(b) < 4 {
+		return nil, nil, false
+	}
+	n := uint64(binary.BigEndian.Uint32(b))
+	if uint64(len(b)-4) < n {
+		return nil, nil, false
+	}
+	return b[4 : 4+n], b[4+n:], true
+}
+
+func appendString(b, s []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
