@@ -1,6 +1,7 @@
 package sftppush
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -52,7 +54,8 @@ func (s *session) close() {
 
 // connect opens the SFTP connection: resolve, dial, SSH handshake with
 // password authentication, start the sftp subsystem. All of it must finish
-// by the connect timeout. ssh.ClientConfig.Timeout bounds only the TCP dial,
+// by the connect timeout. On failure the session it returns, if any, is
+// already closed and only says what was learnt (address, banner, host key). ssh.ClientConfig.Timeout bounds only the TCP dial,
 // so the handshake is bounded by a deadline on the connection itself.
 func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*session, *Error) {
 	deadline := time.Now().Add(p.connectTimeout())
@@ -81,7 +84,7 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 		if r == ReasonCanceled {
 			st = StatusConnectionTimeout
 		}
-		return nil, &Error{Status: st, Reason: r, Op: op, Subject: subject, Err: err}
+		return s, &Error{Status: st, Reason: r, Op: op, Subject: subject, Err: err}
 	}
 	if err := conn.SetDeadline(deadline); err != nil {
 		return fail("handshake", ReasonHandshakeFailed, err)
@@ -100,8 +103,10 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 		},
 		ClientVersion: clientVersion,
 	}
-	sc, chans, reqs, err := ssh.NewClientConn(conn, subject, cfg)
+	bc := &bannerConn{Conn: conn}
+	sc, chans, reqs, err := ssh.NewClientConn(bc, subject, cfg)
 	if err != nil {
+		s.serverVersion = bc.banner()
 		return fail("handshake", handshakeReason(err, asked), err)
 	}
 	s.ssh = ssh.NewClient(sc, chans, reqs)
@@ -119,6 +124,38 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 		return fail("sftp", ReasonHandshakeFailed, err)
 	}
 	return s, nil
+}
+
+// bannerConn remembers the first line the server sends, its SSH
+// identification, so that the log names the server even when the handshake
+// fails. It stops looking once the line is complete.
+type bannerConn struct {
+	net.Conn
+	first []byte
+	done  bool
+}
+
+func (b *bannerConn) Read(p []byte) (int, error) {
+	n, err := b.Conn.Read(p)
+	if !b.done && n > 0 {
+		b.first = append(b.first, p[:n]...)
+		if i := bytes.IndexByte(b.first, '\n'); i >= 0 || len(b.first) > 255 {
+			b.done = true
+			if i >= 0 {
+				b.first = b.first[:i]
+			}
+		}
+	}
+	return n, err
+}
+
+// banner returns the server's identification line, if it sent one.
+func (b *bannerConn) banner() string {
+	line := strings.TrimRight(string(b.first), "\r\n")
+	if !strings.HasPrefix(line, "SSH-") {
+		return ""
+	}
+	return line
 }
 
 // startSFTP opens a session channel and starts the sftp subsystem on it. It

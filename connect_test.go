@@ -16,7 +16,7 @@ func TestConnectTimeoutBoundsHandshake(t *testing.T) {
 	const limit = 2 * time.Second
 	addr := sftptest.SilentListener(t)
 	start := time.Now()
-	res := New(Config{ConnectTimeout: limit}).Push(context.Background(), addrCreds(t, addr), okGroup(t, 10))
+	res := newTestPusher(Config{ConnectTimeout: limit}).Push(context.Background(), addrCreds(t, addr), okGroup(t, 10))
 	took := time.Since(start)
 	if res.Status != StatusConnectionTimeout || res.Reason != ReasonHandshakeTimeout {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
@@ -33,7 +33,7 @@ func TestConnectTimeoutDefault(t *testing.T) {
 	if got := new(Pusher).connectTimeout(); got != 10*time.Second {
 		t.Errorf("zero Config: connect timeout %v, want 10s", got)
 	}
-	if got := New(Config{ConnectTimeout: 3 * time.Second}).connectTimeout(); got != 3*time.Second {
+	if got := newTestPusher(Config{ConnectTimeout: 3 * time.Second}).connectTimeout(); got != 3*time.Second {
 		t.Errorf("connect timeout %v, want 3s", got)
 	}
 }
@@ -53,7 +53,7 @@ func TestCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(200*time.Millisecond, cancel)
 		start := time.Now()
-		res := New(Config{}).Push(ctx, addrCreds(t, addr), okGroup(t, 10))
+		res := newTestPusher(Config{}).Push(ctx, addrCreds(t, addr), okGroup(t, 10))
 		if res.Status != StatusConnectionTimeout || res.Reason != ReasonCanceled || !errors.Is(res.Err, context.Canceled) {
 			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 		}
@@ -66,7 +66,7 @@ func TestCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(500*time.Millisecond, cancel)
 		var sink MemorySink
-		res := New(Config{Sink: &sink}).Push(ctx, loopbackCreds(s, "/upload"), okGroup(t, 1<<20))
+		res := newTestPusher(Config{Sink: &sink}).Push(ctx, loopbackCreds(s, "/upload"), okGroup(t, 1<<20))
 		if res.Status != StatusUploadFailed || res.Reason != ReasonCanceled || !errors.Is(res.Err, context.Canceled) {
 			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 		}
@@ -91,7 +91,7 @@ func TestPushLeavesNoDescriptors(t *testing.T) {
 		s := serverWith(t, f)
 		g := recording(t, 200_000)
 		before := openFDs(t)
-		New(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+		newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
 		s.Close() // the server's side of the connection lives in this process too
 		if after := openFDs(t); after > before {
 			t.Errorf("faults %+v: %d descriptors open after Push, %d before", f, after, before)

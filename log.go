@@ -35,6 +35,21 @@ type LogEntry struct {
 	Error     string        `json:"error,omitempty"`
 	Duration  time.Duration `json:"duration_ns"`
 	BytesSent int64         `json:"bytes_sent"`
+
+	// Account is the tenant the recording belongs to (Group.Account), so a
+	// service can show each customer only their own logs.
+	Account string `json:"account,omitempty"`
+	// Attempt numbers the attempt when a retry helper made it (1 is the
+	// first); 0 when unknown.
+	Attempt int `json:"attempt,omitempty"`
+
+	// What an operator needs to debug a connection; empty when the attempt
+	// ended before that step.
+	RemoteAddr         string        `json:"remote_addr,omitempty"`          // the IPv4:port actually connected to
+	ServerVersion      string        `json:"server_version,omitempty"`       // the server's SSH identification string
+	HostKeyFingerprint string        `json:"host_key_fingerprint,omitempty"` // SHA256:... as ssh-keygen -l prints it
+	ConnectDuration    time.Duration `json:"connect_duration_ns,omitempty"`  // DNS, TCP, handshake, login, SFTP start
+	UploadDuration     time.Duration `json:"upload_duration_ns,omitempty"`   // folder check and uploads
 }
 
 // LogValue implements slog.LogValuer, so that a LogEntry passed as one
@@ -70,6 +85,20 @@ func (e LogEntry) attrs() []slog.Attr {
 		slog.Duration("duration", e.Duration),
 		slog.Int64("bytes_sent", e.BytesSent),
 	)
+	for _, kv := range [...]struct{ k, v string }{
+		{"account", e.Account}, {"remote_addr", e.RemoteAddr},
+		{"server_version", e.ServerVersion}, {"host_key_fingerprint", e.HostKeyFingerprint},
+	} {
+		if kv.v != "" {
+			a = append(a, slog.String(kv.k, kv.v))
+		}
+	}
+	if e.Attempt != 0 {
+		a = append(a, slog.Int("attempt", e.Attempt))
+	}
+	if e.ConnectDuration != 0 || e.UploadDuration != 0 {
+		a = append(a, slog.Duration("connect_duration", e.ConnectDuration), slog.Duration("upload_duration", e.UploadDuration))
+	}
 	return a
 }
 

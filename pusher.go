@@ -82,7 +82,7 @@ func (p *Pusher) Push(ctx context.Context, creds Credentials, g Group) *Result {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	a := &attempt{p: p, creds: creds, recordingID: g.RecordingID, start: time.Now()}
+	a := &attempt{p: p, creds: creds, recordingID: g.RecordingID, account: g.Account, start: time.Now()}
 	a.run(ctx, g)
 	return a.finish(ctx)
 }
@@ -92,7 +92,9 @@ type attempt struct {
 	p           *Pusher
 	creds       Credentials
 	recordingID string
-	host        string // ASCII form of creds.Host, once validated
+	account     string
+	connected   time.Time // when the session was open; zero if it never was
+	host        string    // ASCII form of creds.Host, once validated
 	start       time.Time
 
 	files []FileResult
@@ -125,10 +127,11 @@ func (a *attempt) run(ctx context.Context, g Group) {
 	a.host, _ = a.creds.ASCIIHost()
 
 	if a.sess, err = a.p.connect(ctx, a.creds, a.host); err != nil {
-		a.fail(err)
+		a.fail(err) // a.sess, if any, is closed and kept for the log entry
 		return
 	}
 	defer a.sess.close()
+	a.connected = time.Now()
 
 	if err := a.checkFolder(ctx); err != nil {
 		a.fail(err)
@@ -201,6 +204,14 @@ func (a *attempt) entry() LogEntry {
 	}
 	if a.host != "" {
 		e.Host = a.host
+	}
+	e.Account = logSafe(a.account)
+	if s := a.sess; s != nil {
+		e.RemoteAddr, e.ServerVersion, e.HostKeyFingerprint = s.remoteAddr, logSafe(s.serverVersion), s.fingerprint
+	}
+	if !a.connected.IsZero() {
+		e.ConnectDuration = a.connected.Sub(a.start)
+		e.UploadDuration = end.Sub(a.connected)
 	}
 	if a.res.Err != nil {
 		e.Error = a.res.Err.Error()

@@ -69,7 +69,7 @@ func TestPushRecordingGroup(t *testing.T) {
 	s := sftptest.NewServer(t)
 	s.MkdirAll("/upload")
 	var sink MemorySink
-	p := New(Config{Sink: &sink})
+	p := newTestPusher(Config{Sink: &sink})
 	g := recording(t, 3<<20)
 
 	res := p.Push(context.Background(), loopbackCreds(s, "/upload"), g)
@@ -114,6 +114,11 @@ func TestPushRecordingGroup(t *testing.T) {
 	if len(e.Files) != 4 || e.Files[0] != "rec.mp4" || e.Time.Location() != time.UTC {
 		t.Errorf("entry files/time: %v %v", e.Files, e.Time)
 	}
+	if e.RemoteAddr != s.Addr || e.ServerVersion != sftptest.ServerVersion || e.HostKeyFingerprint != fingerprint(s.HostKey) ||
+		e.ConnectDuration <= 0 || e.UploadDuration <= 0 || e.ConnectDuration+e.UploadDuration > e.Duration {
+		t.Errorf("entry connection details: addr %q version %q key %q connect %v upload %v total %v",
+			e.RemoteAddr, e.ServerVersion, e.HostKeyFingerprint, e.ConnectDuration, e.UploadDuration, e.Duration)
+	}
 	if got := sink.Entries(); len(got) != 1 || got[0].RecordingID != g.RecordingID {
 		t.Errorf("sink got %+v", got)
 	}
@@ -133,7 +138,7 @@ func TestPushFolderForms(t *testing.T) {
 	for _, folder := range []string{"/upload/rec", "upload/rec", "upload/rec/", ".", "/"} {
 		t.Run(folder, func(t *testing.T) {
 			g := Group{RecordingID: "r", Main: File{Path: writeLocal(t, t.TempDir(), "a.mp4", 5000), RemoteName: "named.mp4"}}
-			res := New(Config{}).Push(context.Background(), loopbackCreds(s, folder), g)
+			res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, folder), g)
 			if res.Status != StatusOK {
 				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 			}
@@ -289,6 +294,12 @@ func TestPushStatuses(t *testing.T) {
 				return Config{}, c, okGroup(t, 10)
 			},
 			status: StatusLoginFailed, reason: ReasonAuthRejected,
+			check: func(t *testing.T, res *Result) {
+				// The log names the server even though the login failed.
+				if res.Entry.ServerVersion != sftptest.ServerVersion || res.Entry.HostKeyFingerprint == "" {
+					t.Errorf("entry: version %q, fingerprint %q", res.Entry.ServerVersion, res.Entry.HostKeyFingerprint)
+				}
+			},
 		},
 		{
 			name: "unknown user",
@@ -392,7 +403,7 @@ func TestPushStatuses(t *testing.T) {
 			cfg, creds, g := tc.setup(t)
 			var sink MemorySink
 			cfg.Sink = &sink
-			res := New(cfg).Push(context.Background(), creds, g)
+			res := newTestPusher(cfg).Push(context.Background(), creds, g)
 			if res.Status != tc.status || res.Reason != tc.reason {
 				t.Fatalf("got %s/%s (%v), want %s/%s", res.Status, res.Reason, res.Err, tc.status, tc.reason)
 			}
@@ -416,3 +427,7 @@ func TestPushStatuses(t *testing.T) {
 		})
 	}
 }
+
+// newTestPusher is how tests build a Pusher: the one place to adjust the
+// configuration every test against the loopback servers needs.
+func newTestPusher(cfg Config) *Pusher { return New(cfg) }

@@ -19,6 +19,9 @@ type File struct {
 type Group struct {
 	// RecordingID identifies the recording in the log entry.
 	RecordingID string
+	// Account, if set, names the tenant the recording belongs to; it is
+	// copied into the log entry so logs can be shown per customer.
+	Account string
 	// Main is the file that decides the Status: the processed .mp4 or the raw
 	// recording.
 	Main File

@@ -16,7 +16,7 @@ func TestPushExtras(t *testing.T) {
 		s := serverWith(t, sftptest.Faults{})
 		g := recording(t, 50_000)
 		os.Remove(g.Extras[1].Path)
-		res := New(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+		res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
 		if res.Status != StatusOK {
 			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 		}
@@ -34,7 +34,7 @@ func TestPushExtras(t *testing.T) {
 		s := serverWith(t, sftptest.Faults{})
 		g := recording(t, 50_000)
 		s.MkdirAll("/upload/" + filepath.Base(g.Extras[0].Path)) // the server cannot write over a directory
-		res := New(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+		res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
 		if res.Status != StatusOK || res.Reason != ReasonNone {
 			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 		}
@@ -54,7 +54,7 @@ func TestPushExtras(t *testing.T) {
 		// does not.
 		s := serverWith(t, sftptest.Faults{DropAfterBytes: 150_000})
 		g := recording(t, 50_000)
-		res := New(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+		res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
 		if res.Status != StatusOK {
 			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 		}
@@ -73,7 +73,7 @@ func TestPushExtras(t *testing.T) {
 // A local read error during the upload is told apart from a remote one.
 func TestUploadLocalReadError(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
-	p := New(Config{})
+	p := newTestPusher(Config{})
 	creds := loopbackCreds(s, "/upload")
 	a := &attempt{p: p, creds: creds}
 	sess, err := p.connect(context.Background(), creds, s.Host)
