@@ -98,3 +98,18 @@ func TestPushLeavesNoDescriptors(t *testing.T) {
 		}
 	}
 }
+
+// An internationalized host name is looked up and logged in its ASCII form.
+func TestPushIDNHost(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	creds := loopbackCreds(s, "/upload")
+	creds.Host = "Bücher.example"
+	cfg := Config{Resolver: sftptest.NewResolver(t, map[string]string{"xn--bcher-kva.example": "127.0.0.1"})}
+	res := newTestPusher(cfg).Push(context.Background(), creds, okGroup(t, 100))
+	if res.Status != StatusOK {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	if res.Entry.Host != "xn--bcher-kva.example" {
+		t.Errorf("entry host %q, want the ASCII form", res.Entry.Host)
+	}
+}
