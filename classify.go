@@ -23,6 +23,9 @@ const (
 // caller's context: when it is done, the caller cancelled, whatever the
 // network said.
 func dialReason(ctx context.Context, err error) Reason {
+	if isBlocked(err) {
+		return ReasonBlockedByPolicy
+	}
 	if ctx.Err() != nil {
 		return ReasonCanceled
 	}

@@ -215,21 +215,26 @@ func (p *Pusher) dial(ctx context.Context, host, port string) (net.Conn, error) 
 			return nil, err
 		}
 	}
-	dial := p.cfg.DialContext
-	if dial == nil {
-		var d net.Dialer
-		dial = d.DialContext
-	}
-	var errs []error
+	dial := p.guardedDial()
+	var errs, blocked []error
 	for _, ip := range ips {
 		conn, err := dial(ctx, "tcp4", net.JoinHostPort(ip.String(), port))
 		if err == nil {
 			return conn, nil
 		}
+		if isBlocked(err) {
+			// Refused by the destination policy: nothing was sent. Another
+			// address's real failure, if any, says more.
+			blocked = append(blocked, err)
+			continue
+		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	if len(errs) == 0 {
+		errs = blocked
 	}
 	if len(errs) == 1 {
 		return nil, errs[0]

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -49,6 +50,17 @@ type Config struct {
 	// Concurrency is how many write requests may be outstanding per file.
 	// Zero means 64.
 	Concurrency int
+
+	// Security (issue 4).
+
+	// AllowNetworks lists IPv4 networks a push may connect to although the
+	// destination policy refuses them. By default only public IPv4
+	// addresses are reached: loopback, private, link-local, carrier-grade
+	// NAT, multicast, broadcast, reserved and documentation ranges, and all
+	// of IPv6, are refused with ReasonBlockedByPolicy. Tests and demos
+	// allow loopback with netip.MustParsePrefix("127.0.0.0/8"). An entry
+	// that is not a valid IPv4 prefix refuses every destination.
+	AllowNetworks []netip.Prefix
 }
 
 // Pusher pushes recording groups. It is safe for concurrent use; each Push

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -429,5 +430,15 @@ func TestPushStatuses(t *testing.T) {
 }
 
 // newTestPusher is how tests build a Pusher: the one place to adjust the
-// configuration every test against the loopback servers needs.
-func newTestPusher(cfg Config) *Pusher { return New(cfg) }
+// configuration every test against the loopback servers needs. The
+// destination policy refuses loopback by default, so it is allowed here
+// unless the test chose its own networks.
+func newTestPusher(cfg Config) *Pusher {
+	if cfg.AllowNetworks == nil {
+		cfg.AllowNetworks = []netip.Prefix{loopbackNet}
+	}
+	return New(cfg)
+}
+
+// loopbackNet is where every test server listens.
+var loopbackNet = netip.MustParsePrefix("127.0.0.0/8")

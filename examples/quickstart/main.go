@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,12 @@ func run(out io.Writer) error {
 	}
 
 	var sink sftppush.MemorySink
-	p := sftppush.New(sftppush.Config{Sink: &sink, ConnectTimeout: 10 * time.Second})
+	p := sftppush.New(sftppush.Config{
+		Sink: &sink, ConnectTimeout: 10 * time.Second,
+		// The embedded server is on loopback, which pushes may not reach
+		// by default: strangers must not reach the service's own machine.
+		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+	})
 	creds := sftppush.Credentials{
 		Host: srv.Host, Port: srv.Port,
 		Username: srv.Username, Password: srv.Password,
