@@ -55,7 +55,13 @@ func dialReason(ctx context.Context, err error) Reason {
 // server lists "password" among the methods that can continue, which is how
 // a rejected password is told from a server that offers no password login.
 func handshakeReason(err error, asked bool) Reason {
+	var he *HostKeyError
 	switch {
+	case errors.As(err, &he):
+		if he.Changed() {
+			return ReasonHostKeyChanged
+		}
+		return ReasonHostKeyUnknown
 	case isTimeout(err):
 		return ReasonHandshakeTimeout
 	case authFailed(err):

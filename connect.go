@@ -91,17 +91,17 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 	}
 
 	asked := false
+	hostKeyCallback, hostKeyAlgorithms := p.hostKeyConfig(cctx, s, subject, conn.RemoteAddr())
 	cfg := &ssh.ClientConfig{
 		User: creds.Username,
 		Auth: []ssh.AuthMethod{ssh.PasswordCallback(func() (string, error) {
 			asked = true
 			return creds.Password, nil
 		})},
-		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			s.fingerprint = fingerprint(key)
-			return nil
-		},
-		ClientVersion: clientVersion,
+		// Called during the key exchange, before the password is sent.
+		HostKeyCallback:   hostKeyCallback,
+		HostKeyAlgorithms: hostKeyAlgorithms,
+		ClientVersion:     clientVersion,
 	}
 	bc := &bannerConn{Conn: conn}
 	sc, chans, reqs, err := ssh.NewClientConn(bc, subject, cfg)

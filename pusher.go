@@ -61,6 +61,12 @@ type Config struct {
 	// allow loopback with netip.MustParsePrefix("127.0.0.0/8"). An entry
 	// that is not a valid IPv4 prefix refuses every destination.
 	AllowNetworks []netip.Prefix
+
+	// HostKeyPolicy decides, before the password is sent, whether to trust
+	// the server's host key: TrustOnFirstUse(store) or KnownHosts(files).
+	// Nil accepts any key, as the product's form has no host-key field; the
+	// fingerprint is logged either way.
+	HostKeyPolicy HostKeyPolicy
 }
 
 // Pusher pushes recording groups. It is safe for concurrent use; each Push
