@@ -97,10 +97,15 @@ func New(cfg Config) *Pusher { return &Pusher{cfg: cfg} }
 // with ReasonCanceled. Nothing Push starts outlives it: no goroutine, socket
 // or open file.
 func (p *Pusher) Push(ctx context.Context, creds Credentials, g Group) *Result {
+	return p.push(ctx, creds, g, 0)
+}
+
+// push is Push with the attempt's number for LogEntry.Attempt (0: unknown).
+func (p *Pusher) push(ctx context.Context, creds Credentials, g Group, number int) *Result {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	a := &attempt{p: p, creds: creds, recordingID: g.RecordingID, account: g.Account, start: time.Now()}
+	a := &attempt{p: p, creds: creds, recordingID: g.RecordingID, account: g.Account, number: number, start: time.Now()}
 	a.run(ctx, g)
 	return a.finish(ctx)
 }
@@ -111,6 +116,7 @@ type attempt struct {
 	creds       Credentials
 	recordingID string
 	account     string
+	number      int       // LogEntry.Attempt
 	connected   time.Time // when the session was open; zero if it never was
 	host        string    // ASCII form of creds.Host, once validated
 	start       time.Time
@@ -224,6 +230,7 @@ func (a *attempt) entry() LogEntry {
 		e.Host = a.host
 	}
 	e.Account = logSafe(a.account)
+	e.Attempt = a.number
 	if s := a.sess; s != nil {
 		e.RemoteAddr, e.ServerVersion, e.HostKeyFingerprint = s.remoteAddr, logSafe(s.serverVersion), s.fingerprint
 	}
