@@ -89,7 +89,10 @@ func authFailed(err error) bool {
 // It goes by the protocol: the SFTP status code when the server sent one;
 // any other error means the transport broke.
 func transferReason(err error) Reason {
+	var empty *emptyReplyError
 	switch {
+	case errors.As(err, &empty):
+		return ReasonRemoteError
 	case errors.Is(err, fs.ErrPermission):
 		// pkg/sftp turns SSH_FX_PERMISSION_DENIED into fs.ErrPermission.
 		return ReasonPermissionDenied

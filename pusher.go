@@ -169,7 +169,7 @@ func (a *attempt) run(ctx context.Context, g Group) {
 // folder, which the product reports as a permission problem.
 func (a *attempt) checkFolder(ctx context.Context) *Error {
 	folder := a.creds.Folder
-	fi, err := a.sess.sftp.Stat(folder)
+	fi, err := statRemote(a.sess.sftp, folder)
 	if err != nil {
 		r := transferReason(err)
 		if ctx.Err() != nil {
