@@ -545,4 +545,3 @@ func TestHostileRequestServer(t *testing.T) {
 }
 
 var errNoSpace = errors.New("no space left on device")
-
