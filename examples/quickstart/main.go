@@ -29,10 +29,16 @@ func main() {
 	}
 }
 
+// demoPassword is the embedded server's password. It is fixed so that the
+// test can check that it never shows in the output.
+const demoPassword = "quickstart-Pa55word"
+
 func run(out io.Writer) error {
 	env := sftptest.NewEnv()
 	defer env.Close()
-	srv := sftptest.NewServer(env)
+	srv := sftptest.NewUnstartedServer(env)
+	srv.Password = demoPassword
+	srv.Start()
 	srv.MkdirAll("/upload")
 	fmt.Fprintf(out, "Embedded SFTP server on %s, user %q, files land in %s\n\n", srv.Addr, srv.Username, srv.Path("/upload"))
 
