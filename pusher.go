@@ -28,7 +28,8 @@ const DefaultConnectTimeout = 10 * time.Second
 const DefaultPort = 22
 
 // Config configures a Pusher. The zero value is a valid configuration: a
-// 10-second connect timeout, the system resolver, no sink.
+// 10-second connect timeout, the system resolver, no sink, public IPv4
+// destinations only, any host key accepted.
 type Config struct {
 	// ConnectTimeout bounds opening the SFTP connection: DNS, TCP connect,
 	// SSH handshake, password authentication and starting SFTP. Past it the
