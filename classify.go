@@ -23,6 +23,9 @@ const (
 // caller's context: when it is done, the caller cancelled, whatever the
 // network said.
 func dialReason(ctx context.Context, err error) Reason {
+	if isBlocked(err) {
+		return ReasonBlockedByPolicy
+	}
 	if ctx.Err() != nil {
 		return ReasonCanceled
 	}
@@ -52,7 +55,13 @@ func dialReason(ctx context.Context, err error) Reason {
 // server lists "password" among the methods that can continue, which is how
 // a rejected password is told from a server that offers no password login.
 func handshakeReason(err error, asked bool) Reason {
+	var he *HostKeyError
 	switch {
+	case errors.As(err, &he):
+		if he.Changed() {
+			return ReasonHostKeyChanged
+		}
+		return ReasonHostKeyUnknown
 	case isTimeout(err):
 		return ReasonHandshakeTimeout
 	case authFailed(err):
@@ -80,7 +89,10 @@ func authFailed(err error) bool {
 // It goes by the protocol: the SFTP status code when the server sent one;
 // any other error means the transport broke.
 func transferReason(err error) Reason {
+	var empty *emptyReplyError
 	switch {
+	case errors.As(err, &empty):
+		return ReasonRemoteError
 	case errors.Is(err, fs.ErrPermission):
 		// pkg/sftp turns SSH_FX_PERMISSION_DENIED into fs.ErrPermission.
 		return ReasonPermissionDenied

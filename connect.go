@@ -91,17 +91,17 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 	}
 
 	asked := false
+	hostKeyCallback, hostKeyAlgorithms := p.hostKeyConfig(cctx, s, subject, conn.RemoteAddr())
 	cfg := &ssh.ClientConfig{
 		User: creds.Username,
 		Auth: []ssh.AuthMethod{ssh.PasswordCallback(func() (string, error) {
 			asked = true
 			return creds.Password, nil
 		})},
-		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			s.fingerprint = fingerprint(key)
-			return nil
-		},
-		ClientVersion: clientVersion,
+		// Called during the key exchange, before the password is sent.
+		HostKeyCallback:   hostKeyCallback,
+		HostKeyAlgorithms: hostKeyAlgorithms,
+		ClientVersion:     clientVersion,
 	}
 	bc := &bannerConn{Conn: conn}
 	sc, chans, reqs, err := ssh.NewClientConn(bc, subject, cfg)
@@ -215,21 +215,26 @@ func (p *Pusher) dial(ctx context.Context, host, port string) (net.Conn, error) 
 			return nil, err
 		}
 	}
-	dial := p.cfg.DialContext
-	if dial == nil {
-		var d net.Dialer
-		dial = d.DialContext
-	}
-	var errs []error
+	dial := p.guardedDial()
+	var errs, blocked []error
 	for _, ip := range ips {
 		conn, err := dial(ctx, "tcp4", net.JoinHostPort(ip.String(), port))
 		if err == nil {
 			return conn, nil
 		}
+		if isBlocked(err) {
+			// Refused by the destination policy: nothing was sent. Another
+			// address's real failure, if any, says more.
+			blocked = append(blocked, err)
+			continue
+		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	if len(errs) == 0 {
+		errs = blocked
 	}
 	if len(errs) == 1 {
 		return nil, errs[0]

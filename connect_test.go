@@ -3,6 +3,7 @@ package sftppush
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"os"
 	"testing"
 	"time"
@@ -38,12 +39,21 @@ func TestConnectTimeoutDefault(t *testing.T) {
 	}
 }
 
-// The zero Pusher works.
+// The zero Pusher works, with the default destination policy: it refuses
+// loopback without connecting, and pushes once loopback is allowed.
 func TestZeroPusher(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
 	var p Pusher
-	if res := p.Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1000)); res.Status != StatusOK {
-		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	res := p.Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1000))
+	if res.Status != StatusConnectionTimeout || res.Reason != ReasonBlockedByPolicy {
+		t.Fatalf("zero Pusher to loopback: got %s/%s %v, want blocked_by_policy", res.Status, res.Reason, res.Err)
+	}
+	if n := s.Connections(); n != 0 {
+		t.Errorf("the server saw %d connections from a refused push", n)
+	}
+	allowed := New(Config{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	if res := allowed.Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1000)); res.Status != StatusOK {
+		t.Fatalf("with loopback allowed: got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 }
 

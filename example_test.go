@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 
@@ -21,7 +22,10 @@ func ExamplePusher_Push() {
 	os.WriteFile(filepath.Join(dir, "rec.mp4"), make([]byte, 1<<20), 0o644)
 	os.WriteFile(filepath.Join(dir, "rec.jpg"), make([]byte, 10<<10), 0o644)
 
-	p := sftppush.New(sftppush.Config{})
+	p := sftppush.New(sftppush.Config{
+		// The embedded server listens on loopback, which the default policy refuses.
+		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+	})
 	res := p.Push(context.Background(), sftppush.Credentials{
 		Host: srv.Host, Port: srv.Port,
 		Username: srv.Username, Password: srv.Password,

@@ -25,7 +25,7 @@ const MaxRemoteNameLength = 255
 func planFiles(g Group) ([]FileResult, *Error) {
 	all := append([]File{g.Main}, g.Extras...)
 	files := make([]FileResult, len(all))
-	var errs []error
+	errs := checkLabels(g)
 	if len(all) > MaxGroupFiles {
 		errs = append(errs, fmt.Errorf("the group has %d files; at most %d are allowed", len(all), MaxGroupFiles))
 	}

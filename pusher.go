@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -27,7 +28,8 @@ const DefaultConnectTimeout = 10 * time.Second
 const DefaultPort = 22
 
 // Config configures a Pusher. The zero value is a valid configuration: a
-// 10-second connect timeout, the system resolver, no sink.
+// 10-second connect timeout, the system resolver, no sink, public IPv4
+// destinations only, any host key accepted.
 type Config struct {
 	// ConnectTimeout bounds opening the SFTP connection: DNS, TCP connect,
 	// SSH handshake, password authentication and starting SFTP. Past it the
@@ -49,6 +51,23 @@ type Config struct {
 	// Concurrency is how many write requests may be outstanding per file.
 	// Zero means 64.
 	Concurrency int
+
+	// Security (issue 4).
+
+	// AllowNetworks lists IPv4 networks a push may connect to although the
+	// destination policy refuses them. By default only public IPv4
+	// addresses are reached: loopback, private, link-local, carrier-grade
+	// NAT, multicast, broadcast, reserved and documentation ranges, and all
+	// of IPv6, are refused with ReasonBlockedByPolicy. Tests and demos
+	// allow loopback with netip.MustParsePrefix("127.0.0.0/8"). An entry
+	// that is not a valid IPv4 prefix refuses every destination.
+	AllowNetworks []netip.Prefix
+
+	// HostKeyPolicy decides, before the password is sent, whether to trust
+	// the server's host key: TrustOnFirstUse(store) or KnownHosts(files).
+	// Nil accepts any key, as the product's form has no host-key field; the
+	// fingerprint is logged either way.
+	HostKeyPolicy HostKeyPolicy
 }
 
 // Pusher pushes recording groups. It is safe for concurrent use; each Push
@@ -79,10 +98,15 @@ func New(cfg Config) *Pusher { return &Pusher{cfg: cfg} }
 // with ReasonCanceled. Nothing Push starts outlives it: no goroutine, socket
 // or open file.
 func (p *Pusher) Push(ctx context.Context, creds Credentials, g Group) *Result {
+	return p.push(ctx, creds, g, 0)
+}
+
+// push is Push with the attempt's number for LogEntry.Attempt (0: unknown).
+func (p *Pusher) push(ctx context.Context, creds Credentials, g Group, number int) *Result {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	a := &attempt{p: p, creds: creds, recordingID: g.RecordingID, account: g.Account, start: time.Now()}
+	a := &attempt{p: p, creds: creds, recordingID: g.RecordingID, account: g.Account, number: number, start: time.Now()}
 	a.run(ctx, g)
 	return a.finish(ctx)
 }
@@ -93,6 +117,7 @@ type attempt struct {
 	creds       Credentials
 	recordingID string
 	account     string
+	number      int       // LogEntry.Attempt
 	connected   time.Time // when the session was open; zero if it never was
 	host        string    // ASCII form of creds.Host, once validated
 	start       time.Time
@@ -145,7 +170,7 @@ func (a *attempt) run(ctx context.Context, g Group) {
 // folder, which the product reports as a permission problem.
 func (a *attempt) checkFolder(ctx context.Context) *Error {
 	folder := a.creds.Folder
-	fi, err := a.sess.sftp.Stat(folder)
+	fi, err := statRemote(a.sess.sftp, folder)
 	if err != nil {
 		r := transferReason(err)
 		if ctx.Err() != nil {
@@ -206,6 +231,7 @@ func (a *attempt) entry() LogEntry {
 		e.Host = a.host
 	}
 	e.Account = logSafe(a.account)
+	e.Attempt = a.number
 	if s := a.sess; s != nil {
 		e.RemoteAddr, e.ServerVersion, e.HostKeyFingerprint = s.remoteAddr, logSafe(s.serverVersion), s.fingerprint
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -429,8 +430,18 @@ func TestPushStatuses(t *testing.T) {
 }
 
 // newTestPusher is how tests build a Pusher: the one place to adjust the
-// configuration every test against the loopback servers needs.
-func newTestPusher(cfg Config) *Pusher { return New(cfg) }
+// configuration every test against the loopback servers needs. The
+// destination policy refuses loopback by default, so it is allowed here
+// unless the test chose its own networks.
+func newTestPusher(cfg Config) *Pusher {
+	if cfg.AllowNetworks == nil {
+		cfg.AllowNetworks = []netip.Prefix{loopbackNet}
+	}
+	return New(cfg)
+}
+
+// loopbackNet is where every test server listens.
+var loopbackNet = netip.MustParsePrefix("127.0.0.0/8")
 
 // BenchmarkPush1GiB pushes one 1 GiB main file to the embedded server and
 // reports MB/s (go test -run=^$ -bench=Push1GiB -benchtime=3x).

@@ -90,6 +90,21 @@ const (
 	// ReasonLocalReadError: reading the local file failed during the upload
 	// (UPLOAD_FAILED).
 	ReasonLocalReadError Reason = "local_read_error"
+
+	// ReasonBlockedByPolicy: the destination policy refuses the address the
+	// host resolved to (loopback, private, link-local...); nothing was sent
+	// to it. The customer must use a public IPv4 address, or the operator
+	// allow its network in Config.AllowNetworks (SFTP_CONNECTION_TIMEOUT).
+	ReasonBlockedByPolicy Reason = "blocked_by_policy"
+	// ReasonHostKeyChanged: the server's host key differs from the one
+	// pinned or listed in known_hosts; the password was not sent. Either an
+	// impostor answers, or the server was reinstalled and the operator must
+	// re-pin (SFTP_CONNECTION_TIMEOUT).
+	ReasonHostKeyChanged Reason = "host_key_changed"
+	// ReasonHostKeyUnknown: the host-key policy has no key for this server
+	// (no known_hosts entry) or otherwise refuses its key; the password was
+	// not sent (SFTP_CONNECTION_TIMEOUT).
+	ReasonHostKeyUnknown Reason = "host_key_unknown"
 )
 
 var reasonStatus = map[Reason]Status{
@@ -116,6 +131,9 @@ var reasonStatus = map[Reason]Status{
 	ReasonSizeMismatch:         StatusUploadFailed,
 	ReasonRemoteError:          StatusUploadFailed,
 	ReasonLocalReadError:       StatusUploadFailed,
+	ReasonBlockedByPolicy:      StatusConnectionTimeout,
+	ReasonHostKeyChanged:       StatusConnectionTimeout,
+	ReasonHostKeyUnknown:       StatusConnectionTimeout,
 }
 
 // String returns the reason's name, or "none" for ReasonNone.

@@ -18,6 +18,7 @@ var allReasons = []Reason{
 	ReasonFolderNotFound, ReasonFolderNotDirectory,
 	ReasonPermissionDenied, ReasonNoSpace, ReasonConnectionLost,
 	ReasonSizeMismatch, ReasonRemoteError, ReasonLocalReadError,
+	ReasonBlockedByPolicy, ReasonHostKeyChanged, ReasonHostKeyUnknown,
 }
 
 func TestReasonRoundTrip(t *testing.T) {

@@ -82,7 +82,7 @@ func (a *attempt) uploadOne(ctx context.Context, fr *FileResult, local *os.File)
 
 	// Write-only: some servers (AWS Transfer among them) refuse the
 	// read-write mode that sftp.Client.Create asks for.
-	f, err := a.sess.sftp.OpenFile(remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	f, err := openRemote(a.sess.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
 		return fail("create", err)
 	}
@@ -94,7 +94,7 @@ func (a *attempt) uploadOne(ctx context.Context, fr *FileResult, local *os.File)
 	if err != nil {
 		return fail("upload", err)
 	}
-	fi, err := a.sess.sftp.Stat(remote)
+	fi, err := statRemote(a.sess.sftp, remote)
 	if err != nil {
 		return fail("verify", err)
 	}
@@ -114,12 +114,12 @@ func (a *attempt) outOfSpace(remote string, size int64) bool {
 	if _, ok := c.HasExtension("statvfs@openssh.com"); !ok {
 		return false
 	}
-	vfs, err := c.StatVFS(a.creds.Folder)
+	vfs, err := statVFSRemote(c, a.creds.Folder)
 	if err != nil {
 		return false
 	}
 	need := uint64(size)
-	if fi, err := c.Stat(remote); err == nil && fi.Size() > 0 && fi.Size() <= size {
+	if fi, err := statRemote(c, remote); err == nil && fi.Size() > 0 && fi.Size() <= size {
 		need -= uint64(fi.Size())
 	}
 	return vfs.Frsize > 0 && vfs.Bavail*vfs.Frsize < need

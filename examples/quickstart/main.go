@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,10 +29,16 @@ func main() {
 	}
 }
 
+// demoPassword is the embedded server's password. It is fixed so that the
+// test can check that it never shows in the output.
+const demoPassword = "quickstart-Pa55word"
+
 func run(out io.Writer) error {
 	env := sftptest.NewEnv()
 	defer env.Close()
-	srv := sftptest.NewServer(env)
+	srv := sftptest.NewUnstartedServer(env)
+	srv.Password = demoPassword
+	srv.Start()
 	srv.MkdirAll("/upload")
 	fmt.Fprintf(out, "Embedded SFTP server on %s, user %q, files land in %s\n\n", srv.Addr, srv.Username, srv.Path("/upload"))
 
@@ -46,7 +53,12 @@ func run(out io.Writer) error {
 	}
 
 	var sink sftppush.MemorySink
-	p := sftppush.New(sftppush.Config{Sink: &sink, ConnectTimeout: 10 * time.Second})
+	p := sftppush.New(sftppush.Config{
+		Sink: &sink, ConnectTimeout: 10 * time.Second,
+		// The embedded server is on loopback, which pushes may not reach
+		// by default: strangers must not reach the service's own machine.
+		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+	})
 	creds := sftppush.Credentials{
 		Host: srv.Host, Port: srv.Port,
 		Username: srv.Username, Password: srv.Password,

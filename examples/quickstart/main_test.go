@@ -23,3 +23,18 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("table has %d rows, want 2:\n%s", n, s)
 	}
 }
+
+// The password goes to the server and nowhere else: not in the pushes'
+// summaries, the failing push's error, or the log table.
+func TestQuickstartHidesPassword(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Push 1: OK") {
+		t.Fatalf("the push with the password failed:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), demoPassword) {
+		t.Errorf("output shows the password:\n%s", out.String())
+	}
+}

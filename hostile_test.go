@@ -1,0 +1,547 @@
+package sftppush
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pkg/sftp"
+	"go.uber.org/goleak"
+	"golang.org/x/crypto/ssh"
+)
+
+// Hostile and broken servers. Whatever a server sends, a push ends with a
+// clear Status and Reason, within a bounded time, without a panic and
+// without leaving a goroutine behind.
+
+// rawServer listens on 127.0.0.1 and runs behave on every connection. It
+// joins its goroutines in t.Cleanup.
+func rawServer(t *testing.T, behave func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns[c] = true
+			mu.Unlock()
+			wg.Go(func() {
+				defer c.Close()
+				behave(c)
+			})
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// hostileCase is one misbehaving server and the outcome it must give.
+type hostileCase struct {
+	name   string
+	addr   func(t *testing.T) string // starts the server
+	folder string                    // default "/upload"
+	status Status
+	reason Reason
+	// within is the push's context timeout, a safety net: a push that hangs
+	// ends as canceled, which fails the case. 0 means the connect timeout
+	// plus 5 seconds.
+	within time.Duration
+}
+
+// runHostile pushes to each case's server and checks the outcome, the time
+// it took and that no goroutine outlived the case.
+func runHostile(t *testing.T, cases []hostileCase) {
+	const connectTimeout = 2 * time.Second
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Registered first, so it runs last: after the server stopped.
+			ignore := goleak.IgnoreCurrent()
+			t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+
+			creds := addrCreds(t, tc.addr(t))
+			if tc.folder != "" {
+				creds.Folder = tc.folder
+			}
+			within := tc.within
+			if within == 0 {
+				within = connectTimeout + 5*time.Second
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), within)
+			defer cancel()
+			var sink MemorySink
+			p := newTestPusher(Config{ConnectTimeout: connectTimeout, Sink: &sink})
+			start := time.Now()
+			res := p.Push(ctx, creds, okGroup(t, 300_000))
+			took := time.Since(start)
+			if res.Status != tc.status || res.Reason != tc.reason {
+				t.Errorf("got %s/%s (%v), want %s/%s", res.Status, res.Reason, res.Err, tc.status, tc.reason)
+			}
+			if took > within+3*time.Second {
+				t.Errorf("took %v: the context's %v did not bound it", took, within)
+			}
+			if (res.Status != StatusOK) != (res.Err != nil) || sink.Len() != 1 || (res.Files[0].State == FileUploaded) != (res.Status == StatusOK) {
+				t.Errorf("err %v, %d entries, main file %s", res.Err, sink.Len(), res.Files[0].State)
+			}
+			t.Logf("%s/%s in %v: %v", res.Status, res.Reason, took.Round(time.Millisecond), res.Err)
+		})
+	}
+}
+
+// readSome reads what the client sends for a moment, so that closing the
+// connection is a close, not a reset before anything was read.
+func readSome(c net.Conn, d time.Duration) {
+	c.SetReadDeadline(time.Now().Add(d))
+	io.Copy(io.Discard, c)
+}
+
+func TestHostileTransport(t *testing.T) {
+	banner := "SSH-2.0-hostile\r\n"
+	runHostile(t, []hostileCase{
+		{
+			name: "closes after the banner",
+			addr: func(t *testing.T) string {
+				return rawServer(t, func(c net.Conn) { io.WriteString(c, banner) })
+			},
+			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+		},
+		{
+			name: "closes mid key exchange",
+			addr: func(t *testing.T) string {
+				return rawServer(t, func(c net.Conn) {
+					io.WriteString(c, banner)
+					readSome(c, 200*time.Millisecond) // the client's banner and KEXINIT
+				})
+			},
+			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+		},
+		{
+			name: "garbage lines instead of a banner",
+			addr: func(t *testing.T) string {
+				return rawServer(t, func(c net.Conn) {
+					for range 2000 {
+						if _, err := io.WriteString(c, "220 welcome to my FTP server\r\n"); err != nil {
+							return
+						}
+					}
+				})
+			},
+			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+		},
+		{
+			name: "binary garbage instead of a banner",
+			addr: func(t *testing.T) string {
+				return rawServer(t, func(c net.Conn) {
+					b := make([]byte, 64<<10)
+					rand.Read(b)
+					c.Write(b)
+					readSome(c, time.Second)
+				})
+			},
+			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+		},
+		{
+			name: "banner then an oversized packet",
+			addr: func(t *testing.T) string {
+				return rawServer(t, func(c net.Conn) {
+					io.WriteString(c, banner)
+					c.Write([]byte{0xFF, 0xFF, 0xFF, 0xF0, 4, 20})
+					readSome(c, time.Second)
+				})
+			},
+			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+		},
+		{
+			name: "banner then random packets",
+			addr: func(t *testing.T) string {
+				return rawServer(t, func(c net.Conn) {
+					io.WriteString(c, banner)
+					b := make([]byte, 4096)
+					rand.Read(b)
+					binary.BigEndian.PutUint32(b, 1000) // a plausible length
+					c.Write(b)
+					readSome(c, time.Second)
+				})
+			},
+			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+		},
+		{
+			name: "drips the banner a byte at a time",
+			addr: func(t *testing.T) string {
+				return rawServer(t, func(c net.Conn) {
+					for i := range 1000 {
+						if _, err := c.Write([]byte{"SSH-2.0-"[i%8]}); err != nil {
+							return
+						}
+						time.Sleep(50 * time.Millisecond)
+					}
+				})
+			},
+			status: StatusConnectionTimeout, reason: ReasonHandshakeTimeout,
+		},
+	})
+}
+
+// SFTP protocol numbers (draft-ietf-secsh-filexfer-02).
+const (
+	fxpInit     = 1
+	fxpVersion  = 2
+	fxpOpen     = 3
+	fxpClose    = 4
+	fxpWrite    = 6
+	fxpFstat    = 8
+	fxpStat     = 17
+	fxpStatus   = 101
+	fxpHandle   = 102
+	fxpAttrs    = 105
+	fxpExtended = 200
+)
+
+// sftpPacket frames an SFTP packet: length, type, body.
+func sftpPacket(typ byte, body ...[]byte) []byte {
+	n := 1
+	for _, b := range body {
+		n += len(b)
+	}
+	out := binary.BigEndian.AppendUint32(nil, uint32(n))
+	out = append(out, typ)
+	for _, b := range body {
+		out = append(out, b...)
+	}
+	return out
+}
+
+func u32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+
+func sstr(s string) []byte { return append(u32(uint32(len(s))), s...) }
+
+func fxStatus(id, code uint32, msg string) []byte {
+	return sftpPacket(fxpStatus, u32(id), u32(code), sstr(msg), sstr(""))
+}
+
+// fxDirAttrs is an ATTRS reply describing a directory.
+func fxDirAttrs(id uint32) []byte {
+	return sftpPacket(fxpAttrs, u32(id), u32(0x4), u32(0o40755)) // permissions only
+}
+
+// scriptedSFTP is an SFTP server side that answers INIT with version 3
+// and every other request with reply(type, id, body). A nil reply sends
+// nothing; raw bytes are sent as they are, framing included.
+func scriptedSFTP(reply func(typ byte, id uint32, body []byte) []byte) func(io.ReadWriteCloser) {
+	return func(ch io.ReadWriteCloser) {
+		r := bufio.NewReader(ch)
+		for {
+			var hdr [5]byte
+			if _, err := io.ReadFull(r, hdr[:]); err != nil {
+				return
+			}
+			n := binary.BigEndian.Uint32(hdr[:4])
+			if n < 1 || n > 1<<20 {
+				return
+			}
+			body := make([]byte, n-1)
+			if _, err := io.ReadFull(r, body); err != nil {
+				return
+			}
+			var out []byte
+			if hdr[4] == fxpInit {
+				out = sftpPacket(fxpVersion, u32(3))
+			} else if len(body) >= 4 {
+				out = reply(hdr[4], binary.BigEndian.Uint32(body), body[4:])
+			}
+			if out != nil {
+				if _, err := ch.Write(out); err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// wellBehaved answers as a server that takes every upload: folder is a
+// directory, opens give a handle, writes and closes succeed, and Stat of a
+// file says 300,000 bytes (okGroup's main file). Hostile cases override
+// one request type.
+func wellBehaved(typ byte, id uint32, body []byte) []byte {
+	switch typ {
+	case fxpStat:
+		if strings.HasSuffix(string(body), ".mp4") {
+			return sftpPacket(fxpAttrs, u32(id), u32(0x1), binary.BigEndian.AppendUint64(nil, 300_000))
+		}
+		return fxDirAttrs(id)
+	case fxpOpen:
+		return sftpPacket(fxpHandle, u32(id), sstr("h1"))
+	case fxpFstat:
+		return sftpPacket(fxpAttrs, u32(id), u32(0))
+	}
+	return fxStatus(id, 0, "")
+}
+
+// hostileSFTP starts an SSH server that logs in addrCreds's user and runs
+// sftpSide as its SFTP subsystem.
+func hostileSFTP(sftpSide func(io.ReadWriteCloser)) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		return newTestSSHServer(t, []ssh.Signer{ed25519Signer(t)}, sftpSide).Addr
+	}
+}
+
+// except returns wellBehaved with the answer to one request type replaced.
+func except(typ byte, reply func(id uint32, body []byte) []byte) func(io.ReadWriteCloser) {
+	return scriptedSFTP(func(t byte, id uint32, body []byte) []byte {
+		if t == typ {
+			return reply(id, body)
+		}
+		return wellBehaved(t, id, body)
+	})
+}
+
+func TestHostileSFTP(t *testing.T) {
+	oversized := []byte{0xFF, 0xFF, 0xFF, 0xF0, fxpStatus, 0, 0, 0, 1}
+	runHostile(t, []hostileCase{
+		{
+			name:   "the scripted server works when it behaves",
+			addr:   hostileSFTP(scriptedSFTP(wellBehaved)),
+			status: StatusOK, reason: ReasonNone,
+		},
+		{
+			name: "oversized packet instead of VERSION",
+			addr: hostileSFTP(func(ch io.ReadWriteCloser) {
+				ch.Write(oversized)
+				io.Copy(io.Discard, ch)
+			}),
+			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+		},
+		{
+			name: "garbage instead of VERSION",
+			addr: hostileSFTP(func(ch io.ReadWriteCloser) {
+				b := make([]byte, 300)
+				rand.Read(b)
+				binary.BigEndian.PutUint32(b, 296)
+				ch.Write(b)
+				io.Copy(io.Discard, ch)
+			}),
+			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+		},
+		{
+			name:   "closes the channel at once",
+			addr:   hostileSFTP(func(ch io.ReadWriteCloser) {}),
+			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+		},
+		{
+			name:   "oversized reply to Stat",
+			addr:   hostileSFTP(except(fxpStat, func(uint32, []byte) []byte { return oversized })),
+			status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			name:   "reply to Stat with another request's id",
+			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return fxDirAttrs(id + 1000) })),
+			status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		// pkg/sftp reports an undecodable reply (truncated, wrong packet
+		// type) and a status EOF as plain errors, which transferReason cannot
+		// tell from a broken transport: connection_lost, with the server's
+		// oddity in the error text.
+		{
+			name: "truncated ATTRS",
+			addr: hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte {
+				return sftpPacket(fxpAttrs, u32(id), u32(0xFFFFFFFF))
+			})),
+			status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			name:   "Stat answered by status OK, without attributes",
+			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return fxStatus(id, 0, "") })),
+			status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name:   "Stat answered by an unknown status code",
+			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return fxStatus(id, 99, "strange") })),
+			status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name:   "Stat answered by EOF",
+			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return fxStatus(id, 1, "") })),
+			status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			name:   "Stat answered by a HANDLE",
+			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return sftpPacket(fxpHandle, u32(id), sstr("x")) })),
+			status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			name:   "Open answered by status OK, without a handle",
+			addr:   hostileSFTP(except(fxpOpen, func(id uint32, _ []byte) []byte { return fxStatus(id, 0, "") })),
+			status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name:   "Open answered by an unknown status code",
+			addr:   hostileSFTP(except(fxpOpen, func(id uint32, _ []byte) []byte { return fxStatus(id, 12345, "") })),
+			status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name:   "writes answered by EOF",
+			addr:   hostileSFTP(except(fxpWrite, func(id uint32, _ []byte) []byte { return fxStatus(id, 1, "") })),
+			status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			name:   "writes answered by OP_UNSUPPORTED",
+			addr:   hostileSFTP(except(fxpWrite, func(id uint32, _ []byte) []byte { return fxStatus(id, 8, "no") })),
+			status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name:   "close answered by NO_CONNECTION",
+			addr:   hostileSFTP(except(fxpClose, func(id uint32, _ []byte) []byte { return fxStatus(id, 6, "") })),
+			status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			name: "verify Stat without a size",
+			addr: hostileSFTP(except(fxpStat, func(id uint32, body []byte) []byte {
+				if strings.HasSuffix(string(body), ".mp4") {
+					return fxStatus(id, 0, "")
+				}
+				return fxDirAttrs(id)
+			})),
+			status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name: "verify Stat with a huge size",
+			addr: hostileSFTP(except(fxpStat, func(id uint32, body []byte) []byte {
+				if strings.HasSuffix(string(body), ".mp4") {
+					return sftpPacket(fxpAttrs, u32(id), u32(0x1), binary.BigEndian.AppendUint64(nil, 1<<63+5))
+				}
+				return fxDirAttrs(id)
+			})),
+			status: StatusUploadFailed, reason: ReasonSizeMismatch,
+		},
+		{
+			name: "extended reply to a plain request",
+			addr: hostileSFTP(except(fxpOpen, func(id uint32, _ []byte) []byte {
+				return sftpPacket(fxpExtended+1, u32(id), sstr("surprise"))
+			})),
+			status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			// No watchdog here (issue 3 adds one): the caller's context
+			// bounds a server that goes silent after login.
+			name:   "never answers Stat",
+			addr:   hostileSFTP(except(fxpStat, func(uint32, []byte) []byte { return nil })),
+			status: StatusUploadFailed, reason: ReasonCanceled,
+			within: 2 * time.Second,
+		},
+	})
+}
+
+// oddErrors is pkg/sftp's request server over its in-memory file system,
+// with handlers that fail in ways real servers do.
+type oddErrors struct {
+	sftp.Handlers
+	statErr, putErr, writeErr error
+}
+
+func (o *oddErrors) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
+	if o.statErr != nil && r.Method == "Stat" {
+		return nil, o.statErr
+	}
+	return o.Handlers.FileList.Filelist(r)
+}
+
+func (o *oddErrors) Filewrite(r *sftp.Request) (io.WriterAt, error) {
+	if o.putErr != nil {
+		return nil, o.putErr
+	}
+	w, err := o.Handlers.FilePut.Filewrite(r)
+	if err != nil || o.writeErr == nil {
+		return w, err
+	}
+	return failingWriter{o.writeErr}, nil
+}
+
+type failingWriter struct{ err error }
+
+func (f failingWriter) WriteAt([]byte, int64) (int, error) { return 0, f.err }
+
+func oddServer(o oddErrors) func(t *testing.T) string {
+	return hostileSFTP(func(ch io.ReadWriteCloser) {
+		o.Handlers = sftp.InMemHandler()
+		h := sftp.Handlers{FileGet: o.Handlers.FileGet, FilePut: &o, FileCmd: o.Handlers.FileCmd, FileList: &o}
+		rs := sftp.NewRequestServer(ch, h)
+		rs.Serve()
+		rs.Close()
+	})
+}
+
+func TestHostileRequestServer(t *testing.T) {
+	runHostile(t, []hostileCase{
+		{
+			name:   "Stat fails with a plain error",
+			addr:   oddServer(oddErrors{statErr: errors.New("backend exploded")}),
+			folder: "/", status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name:   "Stat says operation unsupported",
+			addr:   oddServer(oddErrors{statErr: sftp.ErrSSHFxOpUnsupported}),
+			folder: "/", status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name:   "Stat says the connection is lost",
+			addr:   oddServer(oddErrors{statErr: sftp.ErrSSHFxConnectionLost}),
+			folder: "/", status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			name:   "open says EOF",
+			addr:   oddServer(oddErrors{putErr: io.EOF}),
+			folder: "/", status: StatusUploadFailed, reason: ReasonConnectionLost,
+		},
+		{
+			name:   "open says bad message",
+			addr:   oddServer(oddErrors{putErr: sftp.ErrSSHFxBadMessage}),
+			folder: "/", status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name:   "writes fail with ENOSPC",
+			addr:   oddServer(oddErrors{writeErr: &os.PathError{Op: "write", Path: "x", Err: errNoSpace}}),
+			folder: "/", status: StatusUploadFailed, reason: ReasonNoSpace,
+		},
+		{
+			name:   "writes fail with EACCES",
+			addr:   oddServer(oddErrors{writeErr: &os.PathError{Op: "write", Path: "x", Err: syscall.EACCES}}),
+			folder: "/", status: StatusUploadFailed, reason: ReasonPermissionDenied,
+		},
+		{
+			// pkg/sftp's server sends an error it cannot map as a bare
+			// FAILURE: all the client can say is remote_error, with the
+			// server's text.
+			name:   "writes fail with an unmapped permission error",
+			addr:   oddServer(oddErrors{writeErr: os.ErrPermission}),
+			folder: "/", status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+	})
+}
+
+var errNoSpace = errors.New("no space left on device")

@@ -1,0 +1,126 @@
+package sftppush
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// RetryPolicy decides whether and when to try a push again: Next takes the
+// number of the attempt that just ended and its Result. One Push is always
+// one attempt; PushWithRetry uses a RetryPolicy for short in-process
+// retries, and a durable queue can call Next to schedule long ones.
+//
+// The zero RetryPolicy makes one attempt. DefaultRetryPolicy mirrors the
+// product's schedule: 13 attempts over about 74 hours.
+type RetryPolicy struct {
+	// Delays are the waits before the second, third... attempt, so there
+	// are at most len(Delays)+1 attempts.
+	Delays []time.Duration
+	// Jitter spreads each delay at random by up to this fraction either way
+	// (0.1 means ±10%), so that pushes which failed together do not come
+	// back together, and a customer's firewall sees no fixed rhythm. 0 means
+	// none; values outside [0, 1] are clamped.
+	Jitter float64
+	// Retryable reports whether a failed attempt may succeed if tried
+	// again. Nil means DefaultRetryable. It is never asked about an OK
+	// result: the main file arrived.
+	Retryable func(*Result) bool
+}
+
+// defaultRetryDelays are the waits of DefaultRetryPolicy, growing from a
+// minute to a day: 12 waits, 13 attempts, 73 h 51 min from the first
+// attempt to the last.
+var defaultRetryDelays = [...]time.Duration{
+	1 * time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	1 * time.Hour, 2 * time.Hour, 4 * time.Hour, 6 * time.Hour,
+	8 * time.Hour, 12 * time.Hour, 16 * time.Hour, 24 * time.Hour,
+}
+
+// DefaultRetryPolicy returns the product's schedule: 13 attempts, waits of
+// 1, 5, 15 and 30 minutes, then 1, 2, 4, 6, 8, 12, 16 and 24 hours (about
+// 74 hours in all), each ±10%, retrying only what DefaultRetryable allows.
+// It returns a new value each time, so callers may change it.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{Delays: append([]time.Duration(nil), defaultRetryDelays[:]...), Jitter: 0.1}
+}
+
+// MaxAttempts returns the most attempts the policy allows, the first one
+// included.
+func (p RetryPolicy) MaxAttempts() int { return len(p.Delays) + 1 }
+
+// Next returns how long to wait before trying again after attempt number n
+// (1 for the first) ended with res, and false when there should be no
+// further attempt: res is OK, the failure will not fix itself, or the
+// schedule is used up.
+func (p RetryPolicy) Next(n int, res *Result) (time.Duration, bool) {
+	if res == nil || res.Status == StatusOK || n < 1 || n > len(p.Delays) {
+		return 0, false
+	}
+	retryable := p.Retryable
+	if retryable == nil {
+		retryable = DefaultRetryable
+	}
+	if !retryable(res) {
+		return 0, false
+	}
+	d := p.Delays[n-1]
+	if j := min(max(p.Jitter, 0), 1); j > 0 && d > 0 {
+		d = time.Duration(float64(d) * (1 + j*(2*rand.Float64()-1)))
+	}
+	return max(d, 0), true
+}
+
+// DefaultRetryable reports whether a failed push may succeed later without
+// anyone changing anything: connection timeouts and failed uploads
+// (connection lost, no space, size mismatch...) may; a rejected login, a
+// wrong folder, a missing file, permission denied, invalid input, a
+// destination the policy refuses, a host key that changed or is unknown,
+// and a cancelled push may not. Trying those again only hammers the
+// customer's server, whose firewall may then ban the service's addresses.
+func DefaultRetryable(res *Result) bool {
+	if res == nil {
+		return false
+	}
+	switch res.Status {
+	case StatusOK, StatusFileMissing, StatusLoginFailed, StatusIncorrectFolder:
+		return false
+	}
+	switch res.Reason {
+	case ReasonPermissionDenied, ReasonInvalidCredentials, ReasonInvalidGroup, ReasonCanceled,
+		ReasonBlockedByPolicy, ReasonHostKeyChanged, ReasonHostKeyUnknown:
+		return false
+	}
+	return true
+}
+
+// PushWithRetry pushes the group, and pushes it again as policy says until
+// an attempt succeeds, the policy says stop, or ctx ends. It is meant for
+// short retries (a connection lost mid-upload); schedules of hours belong in
+// a durable queue that calls policy.Next itself.
+//
+// It returns every attempt's Result in order; the last is the outcome.
+// Each attempt writes its own log entry, with LogEntry.Attempt numbering it
+// from 1. When ctx ends during a wait, no further attempt is made and
+// nothing is left running.
+func (p *Pusher) PushWithRetry(ctx context.Context, creds Credentials, g Group, policy RetryPolicy) []*Result {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var results []*Result
+	for n := 1; ; n++ {
+		res := p.push(ctx, creds, g, n)
+		results = append(results, res)
+		wait, ok := policy.Next(n, res)
+		if !ok || ctx.Err() != nil {
+			return results
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return results
+		case <-t.C:
+		}
+	}
+}
