@@ -280,8 +280,14 @@ var migrations = []func(d Dialect, t string) []string{
 }
 
 // migrate brings the table to the latest schema, in one transaction that
-// other processes migrating the same table wait for.
+// other processes migrating the same table wait for. On SQLite a busy
+// database anywhere in it (opening a connection may already need a lock,
+// e.g. to switch to WAL) rolls back and starts over.
 func (s *SQLStore) migrate(ctx context.Context) error {
+	return s.retryBusy(ctx, func() error { return s.migrateOnce(ctx) })
+}
+
+func (s *SQLStore) migrateOnce(ctx context.Context) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -303,7 +309,7 @@ func (s *SQLStore) migrate(ctx context.Context) error {
 		h.Write([]byte("sftppush log table " + s.table))
 		lock = "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(int64(h.Sum64()), 10) + ")"
 	}
-	if err := s.retryBusy(ctx, func() error { _, err := conn.ExecContext(ctx, begin); return err }); err != nil {
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
 		return err
 	}
 	committed := false

@@ -53,9 +53,12 @@ func uniqueTable() string {
 }
 
 func newSQLiteDB(t *testing.T) *testDB {
-	// A file: connections to ":memory:" do not share a database. No busy
-	// timeout in the DSN: the store must cope with SQLite's defaults.
-	dsn := "file:" + filepath.Join(t.TempDir(), "logs.sqlite")
+	// A file: connections to ":memory:" do not share a database. WAL and
+	// synchronous=NORMAL, as the docs recommend, spare each commit its
+	// fsyncs, which stall for seconds on a busy CI disk. No busy timeout:
+	// the store must cope without one (TestSQLStoreSQLiteDefaults tries
+	// SQLite's defaults alone).
+	dsn := "file:" + filepath.Join(t.TempDir(), "logs.sqlite") + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	tdb := &testDB{dialect: DialectSQLite, table: uniqueTable()}
 	tdb.open = func(t *testing.T) *sql.DB {
 		db, err := sql.Open("sqlite", dsn)
@@ -94,11 +97,16 @@ func newPostgresDB(t *testing.T) *testDB {
 	return tdb
 }
 
-// store returns a store on tdb's table with the given options.
+// store returns a store on tdb's table with the given options, and a write
+// timeout of 30 s unless they set one: the tests that are not about the
+// timeout must not fail on a machine busy running other packages' tests.
 func (tdb *testDB) store(t *testing.T, opts SQLStoreOptions) *SQLStore {
 	t.Helper()
 	if opts.Table == "" {
 		opts.Table = tdb.table
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = 30 * time.Second
 	}
 	s, err := NewSQLStore(context.Background(), tdb.db, opts)
 	if err != nil {
@@ -237,7 +245,7 @@ func TestSQLStoreMigrate(t *testing.T) {
 		var wg sync.WaitGroup
 		for i, db := range dbs {
 			wg.Go(func() {
-				s, err := NewSQLStore(ctx, db, SQLStoreOptions{Table: tdb.table})
+				s, err := NewSQLStore(ctx, db, SQLStoreOptions{Table: tdb.table, WriteTimeout: 30 * time.Second})
 				if err == nil {
 					err = s.Log(ctx, LogEntry{RecordingID: "p" + strconv.Itoa(i), Time: time.Now(), Status: StatusOK})
 				}
@@ -301,7 +309,10 @@ func TestSQLStoreOptions(t *testing.T) {
 		if _, err := NewSQLStore(ctx, nil, SQLStoreOptions{}); err == nil {
 			t.Error("nil db accepted")
 		}
-		s := tdb.store(t, SQLStoreOptions{})
+		s, err := NewSQLStore(ctx, tdb.db, SQLStoreOptions{Table: tdb.table})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if s.Dialect() != tdb.dialect || s.Table() != tdb.table || s.Retention() != DefaultRetention || s.timeout != DefaultWriteTimeout || s.batch != DefaultPruneBatch {
 			t.Errorf("detected dialect %q table %q retention %v timeout %v batch %d", s.Dialect(), s.Table(), s.Retention(), s.timeout, s.batch)
 		}
@@ -438,7 +449,7 @@ func TestSQLStoreQuery(t *testing.T) {
 // 50 pushes log at once: every entry is stored once.
 func TestSQLStoreConcurrentPushes(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, tdb *testDB) {
-		s := tdb.store(t, SQLStoreOptions{WriteTimeout: 20 * time.Second})
+		s := tdb.store(t, SQLStoreOptions{})
 		srv := serverWith(t, sftptest.Faults{})
 		p := newTestPusher(Config{Sink: s})
 		file := writeLocal(t, t.TempDir(), "rec.mp4", 2000)
@@ -569,7 +580,7 @@ func bulkInsertOld(t *testing.T, tdb *testDB, n int, before time.Time) {
 //	go test -run TestSQLStorePrune -v .   # prints the figures
 func TestSQLStorePrune(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, tdb *testDB) {
-		s := tdb.store(t, SQLStoreOptions{WriteTimeout: 10 * time.Second})
+		s := tdb.store(t, SQLStoreOptions{})
 		ctx := context.Background()
 		cutoff := time.Now().Add(-DefaultRetention)
 		old := 100_000
@@ -654,6 +665,52 @@ func TestSQLStorePrune(t *testing.T) {
 			t.Errorf("second prune: %d, %v", n, err)
 		}
 	})
+}
+
+// With SQLite's defaults (no busy timeout, rollback journal), two processes
+// and a reader share a file: writes wait for each other instead of failing.
+func TestSQLStoreSQLiteDefaults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bare.sqlite")
+	ctx := context.Background()
+	var stores []*SQLStore
+	for range 2 {
+		db, err := sql.Open("sqlite", "file:"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		s, err := NewSQLStore(ctx, db, SQLStoreOptions{WriteTimeout: 30 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores = append(stores, s)
+	}
+	const each = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, 3*each)
+	for i, s := range stores {
+		for j := range each {
+			wg.Go(func() {
+				errs <- s.Log(ctx, LogEntry{RecordingID: fmt.Sprintf("%d-%d", i, j), Time: time.Now(), Status: StatusOK})
+			})
+		}
+	}
+	for range each {
+		wg.Go(func() {
+			_, err := stores[0].Query(ctx, LogQuery{})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if got := queryAll(t, stores[1], LogQuery{Limit: MaxPageSize}); len(got) != 2*each {
+		t.Errorf("%d entries, want %d", len(got), 2*each)
+	}
 }
 
 func TestSQLStorePruneCanceled(t *testing.T) {
