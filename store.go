@@ -33,9 +33,10 @@ const DefaultLogTable = "sftppush_log"
 // Defaults of the SQLStore's paging and pruning.
 const (
 	// DefaultPageSize is the number of entries a query returns when
-	// LogQuery.Limit is zero; MaxPageSize is the most it returns.
+	// LogQuery.Limit is zero.
 	DefaultPageSize = 50
-	MaxPageSize     = 1000
+	// MaxPageSize is the most entries a query returns.
+	MaxPageSize = 1000
 	// DefaultPruneBatch is how many rows one delete statement removes when
 	// SQLStoreOptions.PruneBatch is zero.
 	DefaultPruneBatch = 1000
