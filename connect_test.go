@@ -74,7 +74,18 @@ func TestCancel(t *testing.T) {
 	t.Run("while uploading", func(t *testing.T) {
 		s := serverWith(t, sftptest.Faults{StallAfterBytes: 100_000})
 		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(500*time.Millisecond, cancel)
+		// Cancel once the upload has really begun (the server saw the
+		// open), however slow the machine is.
+		polled := make(chan struct{})
+		go func() {
+			defer close(polled)
+			for len(s.Opens()) == 0 && ctx.Err() == nil {
+				time.Sleep(10 * time.Millisecond)
+			}
+			time.Sleep(100 * time.Millisecond)
+			cancel()
+		}()
+		defer func() { cancel(); <-polled }()
 		var sink MemorySink
 		res := newTestPusher(Config{Sink: &sink}).Push(ctx, loopbackCreds(s, "/upload"), okGroup(t, 1<<20))
 		if res.Status != StatusUploadFailed || res.Reason != ReasonCanceled || !errors.Is(res.Err, context.Canceled) {

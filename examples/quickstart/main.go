@@ -2,6 +2,8 @@
 // embedded SFTP server on 127.0.0.1, makes a sample recording (a few-MB main
 // file, the raw recording, a snapshot and a filmstrip), pushes it, shows a
 // push that fails (a wrong folder), and prints the log entries as a table.
+// It also keeps the entries in an SQLite file (sftppush.SQLStore) and prints
+// the command that shows them in a browser.
 //
 //	go run ./examples/quickstart
 package main
@@ -9,6 +11,8 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -20,7 +24,13 @@ import (
 
 	"github.com/sftppush/sftppush"
 	"github.com/sftppush/sftppush/internal/sftptest"
+
+	_ "modernc.org/sqlite" // SQLite in pure Go, registered as "sqlite"
 )
+
+// logDB is the SQLite file the entries are kept in; examples/logviewer reads
+// it by default. Tests point it elsewhere.
+var logDB = filepath.Join(os.TempDir(), "sftppush-quickstart.sqlite")
 
 func main() {
 	if err := run(os.Stdout); err != nil {
@@ -52,9 +62,22 @@ func run(out io.Writer) error {
 		return err
 	}
 
+	ctx := context.Background()
+	// WAL lets the viewer read while pushes write; the busy timeout lets
+	// processes share the file.
+	db, err := sql.Open("sqlite", "file:"+logDB+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	store, err := sftppush.NewSQLStore(ctx, db, sftppush.SQLStoreOptions{})
+	if err != nil {
+		return err
+	}
+
 	var sink sftppush.MemorySink
 	p := sftppush.New(sftppush.Config{
-		Sink: &sink, ConnectTimeout: 10 * time.Second,
+		Sink: sftppush.MultiSink(&sink, store), ConnectTimeout: 10 * time.Second,
 		// The embedded server is on loopback, which pushes may not reach
 		// by default: strangers must not reach the service's own machine.
 		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
@@ -64,9 +87,9 @@ func run(out io.Writer) error {
 		Username: srv.Username, Password: srv.Password,
 		Folder: "/upload",
 	}
-	ctx := context.Background()
 
 	res := p.Push(ctx, creds, g)
+	logErr := res.LogErr // the store's error, if any
 	fmt.Fprintf(out, "Push 1: %s (reason %s)\n", res.Status, res.Reason)
 	for _, f := range res.Files {
 		fmt.Fprintf(out, "  %-32s %-10s %9d bytes\n", f.Remote, f.State, f.Bytes)
@@ -77,8 +100,16 @@ func run(out io.Writer) error {
 	res = p.Push(ctx, bad, g)
 	fmt.Fprintf(out, "Push 2: %s (reason %s)\n  %v\n\n", res.Status, res.Reason, res.Err)
 
+	if err := errors.Join(logErr, res.LogErr); err != nil {
+		return err
+	}
+
 	fmt.Fprintln(out, "SFTP logs:")
-	return writeTable(out, sink.Entries())
+	if err := writeTable(out, sink.Entries()); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nThe entries are also kept in %s; to see them in a browser:\n  go run ./examples/logviewer -db %s\n", logDB, logDB)
+	return nil
 }
 
 // sampleRecording writes a recording's four files into dir.
