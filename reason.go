@@ -90,6 +90,11 @@ const (
 	// ReasonLocalReadError: reading the local file failed during the upload
 	// (UPLOAD_FAILED).
 	ReasonLocalReadError Reason = "local_read_error"
+	// ReasonStalled: the server stopped responding after the connection was
+	// open: no SFTP reply for Config.StallTimeout, or nothing at all, not
+	// even an answer to SSH keepalives, for the keepalive limit. The
+	// connection was closed (UPLOAD_FAILED).
+	ReasonStalled Reason = "stalled"
 )
 
 var reasonStatus = map[Reason]Status{
@@ -116,6 +121,7 @@ var reasonStatus = map[Reason]Status{
 	ReasonSizeMismatch:         StatusUploadFailed,
 	ReasonRemoteError:          StatusUploadFailed,
 	ReasonLocalReadError:       StatusUploadFailed,
+	ReasonStalled:              StatusUploadFailed,
 }
 
 // String returns the reason's name, or "none" for ReasonNone.

@@ -18,6 +18,7 @@ var allReasons = []Reason{
 	ReasonFolderNotFound, ReasonFolderNotDirectory,
 	ReasonPermissionDenied, ReasonNoSpace, ReasonConnectionLost,
 	ReasonSizeMismatch, ReasonRemoteError, ReasonLocalReadError,
+	ReasonStalled,
 }
 
 func TestReasonRoundTrip(t *testing.T) {
@@ -102,6 +103,7 @@ func TestReasonStatus(t *testing.T) {
 		{ReasonAuthRejected, StatusLoginFailed},
 		{ReasonFolderNotDirectory, StatusIncorrectFolder},
 		{ReasonSizeMismatch, StatusUploadFailed},
+		{ReasonStalled, StatusUploadFailed},
 		{ReasonInvalidCredentials, ""}, // depends on the field
 		{ReasonCanceled, ""},           // depends on the step
 		{"unknown", ""},
