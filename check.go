@@ -42,7 +42,7 @@ func (a *attempt) runCheck(ctx context.Context) {
 	defer a.sess.close()
 	fr := &a.files[0]
 	probe := path.Join(a.creds.Folder, fr.Remote)
-	fr.Method = WriteInPlace
+	fr.Method = MethodInPlace
 	created, err := a.put(ctx, fr, probe, bytes.NewReader(probeData))
 	if err == nil {
 		err = a.verify(ctx, probe, fr.Size)

@@ -141,7 +141,7 @@ func TestOpenSSH(t *testing.T) {
 			check: func(t *testing.T, s *sshdtest.Server, res *Result, g Group) {
 				sameFiles(t, folderHost.get(t), g)
 				for _, f := range res.Files {
-					if f.State != FileUploaded || f.Method != WritePosixRename || f.Bytes != f.Size {
+					if f.State != FileUploaded || f.Method != MethodPosixRename || f.Bytes != f.Size {
 						t.Errorf("file %+v", f)
 					}
 				}
@@ -191,7 +191,7 @@ func TestOpenSSH(t *testing.T) {
 			setup:  replaceSetup(&folderHost),
 			status: StatusOK,
 			check: func(t *testing.T, _ *sshdtest.Server, res *Result, g Group) {
-				replaceCheck(t, folderHost.get(t), res, g, WritePosixRename)
+				replaceCheck(t, folderHost.get(t), res, g, MethodPosixRename)
 			},
 		},
 		opensshRow{
@@ -200,7 +200,7 @@ func TestOpenSSH(t *testing.T) {
 			setup:  replaceSetup(&folderHost),
 			status: StatusOK,
 			check: func(t *testing.T, s *sshdtest.Server, res *Result, g Group) {
-				replaceCheck(t, folderHost.get(t), res, g, WriteInPlace)
+				replaceCheck(t, folderHost.get(t), res, g, MethodInPlace)
 				if advertises(t, s, posixRenameExt) {
 					t.Errorf("sftp-server -P posix-rename still advertises %s", posixRenameExt)
 				}
@@ -212,7 +212,7 @@ func TestOpenSSH(t *testing.T) {
 			setup:  replaceSetup(&folderHost),
 			status: StatusOK,
 			check: func(t *testing.T, _ *sshdtest.Server, res *Result, g Group) {
-				replaceCheck(t, folderHost.get(t), res, g, WriteRename)
+				replaceCheck(t, folderHost.get(t), res, g, MethodRename)
 			},
 		},
 		opensshRow{

@@ -107,8 +107,8 @@ func TestPushRecordingGroup(t *testing.T) {
 		if name := filepath.Base(all[i].Path); path.Dir(o.Path) != "/upload" || !isTempOf(path.Base(o.Path), name) || o.Conn != 1 {
 			t.Errorf("open %d: got %+v, want a temporary name for %s on connection 1", i, o, name)
 		}
-		if res.Files[i].Method != WritePosixRename {
-			t.Errorf("file %d: method %q, want %q", i, res.Files[i].Method, WritePosixRename)
+		if res.Files[i].Method != MethodPosixRename {
+			t.Errorf("file %d: method %q, want %q", i, res.Files[i].Method, MethodPosixRename)
 		}
 	}
 	if names := dirNames(t, s.Path("/upload")); len(names) != len(all) {

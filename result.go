@@ -58,13 +58,14 @@ type FileResult struct {
 	Reason Reason    `json:"reason"`
 	Err    error     `json:"-"`
 
-	// Method is how the file was written: under a temporary name and then
-	// renamed (WritePosixRename, WriteRename) or in place (WriteInPlace).
-	// Empty when nothing was written.
+	// Method is how the file was written, or was being written when it
+	// failed: under a temporary name and then renamed (MethodPosixRename,
+	// MethodRename) or in place (MethodInPlace). Empty when no write was
+	// tried.
 	Method WriteMethod `json:"method,omitempty"`
 	// RenameErr, when not nil, is why renaming the uploaded temporary file
 	// failed; the file was then uploaded again in place (Method is
-	// WriteInPlace).
+	// MethodInPlace).
 	RenameErr error `json:"-"`
 }
 

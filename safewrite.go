@@ -21,22 +21,22 @@ type WriteMethod string
 
 // Write methods.
 const (
-	// WritePosixRename: uploaded under a temporary name, then renamed with
+	// MethodPosixRename: uploaded under a temporary name, then renamed with
 	// posix-rename@openssh.com, which replaces an existing file of the final
 	// name atomically. Used when the server advertises the extension.
-	WritePosixRename WriteMethod = "posix_rename"
-	// WriteRename: uploaded under a temporary name, then renamed with the
+	MethodPosixRename WriteMethod = "posix_rename"
+	// MethodRename: uploaded under a temporary name, then renamed with the
 	// plain SFTP rename. SFTP version 3 servers refuse to rename onto an
-	// existing file, so an existing file of the final name is removed just
-	// before; between the two requests the final name is absent, never half
-	// written. Used when the server does not advertise posix-rename but
-	// allows renames.
-	WriteRename WriteMethod = "rename"
-	// WriteInPlace: written directly under the final name, which shows a
+	// existing file, so when that refusal comes and the final name exists,
+	// the old file is removed and the rename tried again; between the two
+	// requests the final name is absent, never half written. Used when the
+	// server does not advertise posix-rename but allows renames.
+	MethodRename WriteMethod = "rename"
+	// MethodInPlace: written directly under the final name, which shows a
 	// growing file while the upload runs. Used with Config.WriteInPlace,
 	// when the server refuses renames, and as the fallback when a rename
 	// fails after the upload (see FileResult.RenameErr).
-	WriteInPlace WriteMethod = "in_place"
+	MethodInPlace WriteMethod = "in_place"
 )
 
 // TempSuffix ends the name of every file this package creates under a name
@@ -82,31 +82,31 @@ func truncateBytes(s string, n int) string {
 // denied" before looking. Nothing on the server changes either way.
 func (a *attempt) chooseMethod() WriteMethod {
 	if a.p.cfg.WriteInPlace {
-		return WriteInPlace
+		return MethodInPlace
 	}
 	c := a.sess.sftp
 	if _, ok := c.HasExtension(posixRenameExt); ok {
-		return WritePosixRename
+		return MethodPosixRename
 	}
 	from := path.Join(a.creds.Folder, tempName("rename-probe"))
 	to := path.Join(a.creds.Folder, tempName("rename-probe"))
 	if err := c.Rename(from, to); err == nil || errors.Is(err, fs.ErrNotExist) {
-		return WriteRename
+		return MethodRename
 	}
-	return WriteInPlace
+	return MethodInPlace
 }
 
 // uploadOne writes one file to the folder with the push's method and
 // verifies it by its remote size. A zero method means in place.
 func (a *attempt) uploadOne(ctx context.Context, fr *FileResult, local io.ReaderAt) *Error {
 	final := path.Join(a.creds.Folder, fr.Remote)
-	if a.method == WritePosixRename || a.method == WriteRename {
+	if a.method == MethodPosixRename || a.method == MethodRename {
 		err, fallback := a.safeWrite(ctx, fr, local, final)
 		if !fallback {
 			return err
 		}
 	}
-	fr.Method = WriteInPlace
+	fr.Method = MethodInPlace
 	if _, err := a.put(ctx, fr, final, local); err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (a *attempt) safeWrite(ctx context.Context, fr *FileResult, local io.Reader
 // rename gives the temporary file its final name.
 func (a *attempt) rename(tmp, final string) error {
 	c := a.sess.sftp
-	if a.method == WritePosixRename {
+	if a.method == MethodPosixRename {
 		return c.PosixRename(tmp, final)
 	}
 	err := c.Rename(tmp, final)

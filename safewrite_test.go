@@ -85,19 +85,19 @@ type safeWriteCase struct {
 func TestSafeWrite(t *testing.T) {
 	noPosix := []string{posixRenameExt}
 	cases := []safeWriteCase{
-		{name: "posix-rename replaces the old file", method: WritePosixRename, opens: []string{"tmp"}},
+		{name: "posix-rename replaces the old file", method: MethodPosixRename, opens: []string{"tmp"}},
 		{name: "plain rename removes the old file first", faults: sftptest.Faults{HideExtensions: noPosix},
-			method: WriteRename, opens: []string{"tmp"}},
+			method: MethodRename, opens: []string{"tmp"}},
 		{name: "renames denied: in place, decided before uploading", faults: sftptest.Faults{HideExtensions: noPosix, DenyRename: true},
-			method: WriteInPlace, opens: []string{"final"}},
+			method: MethodInPlace, opens: []string{"final"}},
 		{name: "in place by configuration", cfg: Config{WriteInPlace: true},
-			method: WriteInPlace, opens: []string{"final"}},
+			method: MethodInPlace, opens: []string{"final"}},
 		{name: "rename fails after the upload: re-upload in place", faults: sftptest.Faults{DenyRename: true},
-			method: WriteInPlace, renameErr: true, opens: []string{"tmp", "final"}},
+			method: MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}},
 		{name: "plain rename cannot replace: re-upload in place", faults: sftptest.Faults{HideExtensions: noPosix, DenyRemove: true},
-			method: WriteInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
+			method: MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
 		{name: "rename fails and the temporary file stays", faults: sftptest.Faults{DenyRename: true, DenyRemove: true},
-			method: WriteInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
+			method: MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
