@@ -64,6 +64,8 @@ func handshakeReason(err error, asked bool) Reason {
 		return ReasonHostKeyUnknown
 	case isTimeout(err):
 		return ReasonHandshakeTimeout
+	case errors.Is(err, errUnansweredChallenge):
+		return ReasonPasswordNotOffered
 	case authFailed(err):
 		if asked {
 			return ReasonAuthRejected
@@ -80,8 +82,19 @@ func handshakeReason(err error, asked bool) Reason {
 // authFailed reports whether err is x/crypto's "no authentication method
 // left" error. x/crypto returns it as an untyped string, so this is the one
 // place that matches its wording; the tests pin it against the real package.
+//
+// The second wording is x/crypto's keyboard-interactive client meeting a
+// server that lists keyboard-interactive but fails it without asking
+// anything (OpenSSH with UsePAM no): it gives up on the whole login with
+// "unexpected message type 51 (expected 60)", a USERAUTH_FAILURE where it
+// wanted an INFO_REQUEST. That too is a login no method could complete.
 func authFailed(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "ssh: unable to authenticate")
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "ssh: unable to authenticate") ||
+		strings.Contains(msg, "ssh: unexpected message type 51 (expected 60)")
 }
 
 // transferReason classifies an error from an SFTP request made after the

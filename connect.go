@@ -32,6 +32,7 @@ type session struct {
 	fingerprint   string // SHA256 fingerprint of the host key, as ssh-keygen -l prints it
 
 	stopCancel func() bool // unregisters the close-on-cancel hook
+	guard      *guard      // keepalive and progress watchdog (watchdog.go)
 }
 
 // close tears the connection down and waits until the SSH and SFTP clients'
@@ -43,6 +44,7 @@ func (s *session) close() {
 		s.stopCancel()
 	}
 	s.net.Close()
+	s.guard.stop()
 	if s.sftp != nil {
 		s.sftp.Close()
 	}
@@ -69,7 +71,7 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 	if err != nil {
 		return nil, &Error{Status: StatusConnectionTimeout, Reason: dialReason(ctx, err), Op: "dial", Subject: subject, Err: err}
 	}
-	s := &session{net: conn, remoteAddr: conn.RemoteAddr().String()}
+	s := &session{net: conn, remoteAddr: conn.RemoteAddr().String(), guard: newGuard(conn)}
 
 	// From here on a cancelled ctx closes the connection, which unblocks any
 	// read or write in x/crypto or pkg/sftp at once.
@@ -94,16 +96,13 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 	hostKeyCallback, hostKeyAlgorithms := p.hostKeyConfig(cctx, s, subject, conn.RemoteAddr())
 	cfg := &ssh.ClientConfig{
 		User: creds.Username,
-		Auth: []ssh.AuthMethod{ssh.PasswordCallback(func() (string, error) {
-			asked = true
-			return creds.Password, nil
-		})},
+		Auth: p.authMethods(creds.Password, &asked),
 		// Called during the key exchange, before the password is sent.
 		HostKeyCallback:   hostKeyCallback,
 		HostKeyAlgorithms: hostKeyAlgorithms,
 		ClientVersion:     clientVersion,
 	}
-	bc := &bannerConn{Conn: conn}
+	bc := &bannerConn{Conn: s.guard.counted(conn)}
 	sc, chans, reqs, err := ssh.NewClientConn(bc, subject, cfg)
 	if err != nil {
 		s.serverVersion = bc.banner()
@@ -112,7 +111,7 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 	s.ssh = ssh.NewClient(sc, chans, reqs)
 	s.serverVersion = string(sc.ServerVersion())
 
-	s.sftp, err = startSFTP(s.ssh, sftpOptions(p.cfg.Concurrency)...)
+	s.sftp, err = startSFTP(s.ssh, s.guard, sftpOptions(p.cfg.Concurrency)...)
 	if err != nil {
 		r := ReasonSubsystemUnavailable
 		if isTimeout(err) {
@@ -123,6 +122,7 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 	if err := conn.SetDeadline(time.Time{}); err != nil {
 		return fail("sftp", ReasonHandshakeFailed, err)
 	}
+	s.guard.run(s.ssh, p.stallTimeout(), p.keepaliveInterval(), p.keepaliveCountMax())
 	return s, nil
 }
 
@@ -160,8 +160,9 @@ func (b *bannerConn) banner() string {
 
 // startSFTP opens a session channel and starts the sftp subsystem on it. It
 // does what sftp.NewClient does, but leaves the channel's stderr to the ssh
-// package, which discards it, instead of a pipe nobody reads.
-func startSFTP(c *ssh.Client, opts ...sftp.ClientOption) (*sftp.Client, error) {
+// package, which discards it, instead of a pipe nobody reads. Every reply
+// from the server counts as progress for g's watchdog.
+func startSFTP(c *ssh.Client, g *guard, opts ...sftp.ClientOption) (*sftp.Client, error) {
 	sess, err := c.NewSession()
 	if err != nil {
 		return nil, err
@@ -180,7 +181,7 @@ func startSFTP(c *ssh.Client, opts ...sftp.ClientOption) (*sftp.Client, error) {
 		sess.Close()
 		return nil, err
 	}
-	sc, err := sftp.NewClientPipe(r, w, opts...)
+	sc, err := sftp.NewClientPipe(g.replies(r), w, opts...)
 	if err != nil {
 		sess.Close()
 		return nil, err

@@ -27,6 +27,18 @@ const DefaultConnectTimeout = 10 * time.Second
 // DefaultPort is the SSH port used when Credentials.Port is zero.
 const DefaultPort = 22
 
+// DefaultStallTimeout is how long a push may go without progress when
+// Config.StallTimeout is zero.
+const DefaultStallTimeout = 30 * time.Second
+
+// DefaultKeepaliveInterval is the keepalive interval when
+// Config.KeepaliveInterval is zero.
+const DefaultKeepaliveInterval = 5 * time.Second
+
+// DefaultKeepaliveCountMax is the number of silent keepalive intervals
+// tolerated when Config.KeepaliveCountMax is zero.
+const DefaultKeepaliveCountMax = 3
+
 // Config configures a Pusher. The zero value is a valid configuration: a
 // 10-second connect timeout, the system resolver, no sink, public IPv4
 // destinations only, any host key accepted.
@@ -68,6 +80,42 @@ type Config struct {
 	// Nil accepts any key, as the product's form has no host-key field; the
 	// fingerprint is logged either way.
 	HostKeyPolicy HostKeyPolicy
+
+	// Real servers (issue 3).
+
+	// WriteInPlace uploads each file directly under its final name. The
+	// default (false) is the safe write: upload under a hidden temporary
+	// name in the folder, then rename, so that a scan of the folder never
+	// sees half a file. See the README's "Safe writes".
+	WriteInPlace bool
+
+	// StallTimeout ends a push that makes no progress for this long once
+	// the connection is open: no SFTP reply from the server and nothing
+	// read from the local file. The connection is closed and the push ends
+	// with UPLOAD_FAILED, ReasonStalled. Zero means 30 seconds; negative
+	// turns the watchdog off.
+	StallTimeout time.Duration
+
+	// KeepaliveInterval is how long the connection may stay silent (nothing
+	// received from the server) before a keepalive@openssh.com request is
+	// sent. Zero means 5 seconds; negative turns keepalives off.
+	KeepaliveInterval time.Duration
+
+	// KeepaliveCountMax is how many further silent intervals are tolerated:
+	// after KeepaliveCountMax+1 intervals with nothing from the server, not
+	// even a keepalive reply, the connection is closed and the push ends
+	// with UPLOAD_FAILED, ReasonStalled (20 s with the defaults). It counts
+	// as OpenSSH's ServerAliveCountMax does. Zero means 3.
+	KeepaliveCountMax int
+
+	// KeyboardInteractive also offers keyboard-interactive authentication,
+	// for servers that offer only that (OpenSSH with PAM and
+	// PasswordAuthentication no). A challenge with exactly one prompt whose
+	// echo is off is answered with the password, whatever its text; one
+	// with no prompts is answered with nothing; any other challenge ends
+	// the login with SFTP_LOGIN_FAILED, ReasonPasswordNotOffered. Off by
+	// default: the product supports password authentication only.
+	KeyboardInteractive bool
 }
 
 // Pusher pushes recording groups. It is safe for concurrent use; each Push
@@ -122,10 +170,12 @@ type attempt struct {
 	host        string    // ASCII form of creds.Host, once validated
 	start       time.Time
 
-	files []FileResult
-	main  *os.File // opened before connecting, so it cannot vanish mid-push
-	sess  *session
-	res   Result
+	files  []FileResult
+	main   *os.File // opened before connecting, so it cannot vanish mid-push
+	sess   *session
+	check  bool        // a Check, not a Push: no sink (check.go)
+	method WriteMethod // how files are written, decided once per push (safewrite.go)
+	res    Result
 }
 
 // fail records the attempt's outcome from err.
@@ -145,24 +195,36 @@ func (a *attempt) run(ctx context.Context, g Group) {
 	}
 	defer a.main.Close()
 
-	if err := a.creds.Validate(); err != nil {
-		a.fail(&Error{Status: statusForInvalid(err), Reason: ReasonInvalidCredentials, Op: "validate", Err: err})
-		return
-	}
-	a.host, _ = a.creds.ASCIIHost()
-
-	if a.sess, err = a.p.connect(ctx, a.creds, a.host); err != nil {
-		a.fail(err) // a.sess, if any, is closed and kept for the log entry
+	if !a.open(ctx) {
 		return
 	}
 	defer a.sess.close()
+	a.uploadAll(ctx)
+}
+
+// open validates the credentials, connects and checks the folder. On
+// failure it records the outcome, leaves the session (if any) closed and
+// returns false.
+func (a *attempt) open(ctx context.Context) bool {
+	if err := a.creds.Validate(); err != nil {
+		a.fail(&Error{Status: statusForInvalid(err), Reason: ReasonInvalidCredentials, Op: "validate", Err: err})
+		return false
+	}
+	a.host, _ = a.creds.ASCIIHost()
+
+	var err *Error
+	if a.sess, err = a.p.connect(ctx, a.creds, a.host); err != nil {
+		a.fail(err) // a.sess, if any, is closed and kept for the log entry
+		return false
+	}
 	a.connected = time.Now()
 
 	if err := a.checkFolder(ctx); err != nil {
+		a.sess.close()
 		a.fail(err)
-		return
+		return false
 	}
-	a.uploadAll(ctx)
+	return true
 }
 
 // checkFolder decides from Stat whether the folder exists and is a
@@ -173,12 +235,15 @@ func (a *attempt) checkFolder(ctx context.Context) *Error {
 	fi, err := statRemote(a.sess.sftp, folder)
 	if err != nil {
 		r := transferReason(err)
+		if cause := a.sess.guard.stalled(); cause != nil {
+			r, err = ReasonStalled, errors.Join(cause, err)
+		}
 		if ctx.Err() != nil {
 			r = ReasonCanceled
 		}
 		st := r.Status()
 		switch r {
-		case ReasonCanceled, ReasonConnectionLost:
+		case ReasonCanceled, ReasonConnectionLost, ReasonStalled:
 			st = StatusUploadFailed
 		case ReasonFolderNotFound:
 			err = fmt.Errorf("the folder does not exist on the server (a relative folder starts at the login directory): %w", err)
@@ -204,7 +269,7 @@ func (a *attempt) finish(ctx context.Context) *Result {
 	}
 	a.res.Files = a.files
 	a.res.Entry = a.entry()
-	if sink := a.p.cfg.Sink; sink != nil {
+	if sink := a.p.cfg.Sink; sink != nil && !a.check {
 		// A cancelled push is still logged.
 		a.res.LogErr = sink.Log(context.WithoutCancel(ctx), a.res.Entry)
 	}

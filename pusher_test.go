@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -103,9 +104,16 @@ func TestPushRecordingGroup(t *testing.T) {
 		t.Fatalf("server saw opens %v, want 4", opens)
 	}
 	for i, o := range opens {
-		if want := "/upload/" + filepath.Base(all[i].Path); o.Path != want || o.Conn != 1 {
-			t.Errorf("open %d: got %+v, want %s on connection 1", i, o, want)
+		// The safe write opens each file under its temporary name only.
+		if name := filepath.Base(all[i].Path); path.Dir(o.Path) != "/upload" || !isTempOf(path.Base(o.Path), name) || o.Conn != 1 {
+			t.Errorf("open %d: got %+v, want a temporary name for %s on connection 1", i, o, name)
 		}
+		if res.Files[i].Method != MethodPosixRename {
+			t.Errorf("file %d: method %q, want %q", i, res.Files[i].Method, MethodPosixRename)
+		}
+	}
+	if names := dirNames(t, s.Path("/upload")); len(names) != len(all) {
+		t.Errorf("folder holds %v, want only the %d final names", names, len(all))
 	}
 	e := res.Entry
 	if e.RecordingID != g.RecordingID || e.Host != "127.0.0.1" || e.Port != s.Port || e.Username != s.Username ||

@@ -105,6 +105,11 @@ const (
 	// (no known_hosts entry) or otherwise refuses its key; the password was
 	// not sent (SFTP_CONNECTION_TIMEOUT).
 	ReasonHostKeyUnknown Reason = "host_key_unknown"
+	// ReasonStalled: the server stopped responding after the connection was
+	// open: no SFTP reply for Config.StallTimeout, or nothing at all, not
+	// even an answer to SSH keepalives, for the keepalive limit. The
+	// connection was closed (UPLOAD_FAILED).
+	ReasonStalled Reason = "stalled"
 )
 
 var reasonStatus = map[Reason]Status{
@@ -134,6 +139,7 @@ var reasonStatus = map[Reason]Status{
 	ReasonBlockedByPolicy:      StatusConnectionTimeout,
 	ReasonHostKeyChanged:       StatusConnectionTimeout,
 	ReasonHostKeyUnknown:       StatusConnectionTimeout,
+	ReasonStalled:              StatusUploadFailed,
 }
 
 // String returns the reason's name, or "none" for ReasonNone.

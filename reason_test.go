@@ -19,6 +19,7 @@ var allReasons = []Reason{
 	ReasonPermissionDenied, ReasonNoSpace, ReasonConnectionLost,
 	ReasonSizeMismatch, ReasonRemoteError, ReasonLocalReadError,
 	ReasonBlockedByPolicy, ReasonHostKeyChanged, ReasonHostKeyUnknown,
+	ReasonStalled,
 }
 
 func TestReasonRoundTrip(t *testing.T) {
@@ -103,6 +104,7 @@ func TestReasonStatus(t *testing.T) {
 		{ReasonAuthRejected, StatusLoginFailed},
 		{ReasonFolderNotDirectory, StatusIncorrectFolder},
 		{ReasonSizeMismatch, StatusUploadFailed},
+		{ReasonStalled, StatusUploadFailed},
 		{ReasonInvalidCredentials, ""}, // depends on the field
 		{ReasonCanceled, ""},           // depends on the step
 		{"unknown", ""},

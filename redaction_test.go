@@ -93,6 +93,9 @@ func TestRedactionAudit(t *testing.T) {
 			t.Cleanup(cancel)
 			return Config{}, secretCreds(secretServer(t, sftptest.Faults{StallAfterBytes: 10_000}), "/upload"), okGroup(t, 1<<20), ctx
 		},
+		ReasonStalled: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+			return Config{StallTimeout: time.Second}, secretCreds(secretServer(t, sftptest.Faults{StallAfterBytes: 10_000}), "/upload"), okGroup(t, 1<<20), bg
+		},
 		ReasonBlockedByPolicy: func(t *testing.T) (Config, Credentials, Group, context.Context) {
 			return Config{AllowNetworks: []netip.Prefix{}}, secretCreds(secretServer(t, sftptest.Faults{}), "/upload"), okGroup(t, 10), bg
 		},

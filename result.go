@@ -54,9 +54,19 @@ type FileResult struct {
 	Main   bool      `json:"main"`   // whether this is the group's main file
 	State  FileState `json:"state"`
 	Size   int64     `json:"size"`  // local size in bytes, -1 when unknown
-	Bytes  int64     `json:"bytes"` // bytes sent to the server
+	Bytes  int64     `json:"bytes"` // bytes sent to the server, a re-upload included
 	Reason Reason    `json:"reason"`
 	Err    error     `json:"-"`
+
+	// Method is how the file was written, or was being written when it
+	// failed: under a temporary name and then renamed (MethodPosixRename,
+	// MethodRename) or in place (MethodInPlace). Empty when no write was
+	// tried.
+	Method WriteMethod `json:"method,omitempty"`
+	// RenameErr, when not nil, is why renaming the uploaded temporary file
+	// failed; the file was then uploaded again in place (Method is
+	// MethodInPlace).
+	RenameErr error `json:"-"`
 }
 
 // Result is the outcome of one Push: one attempt, one log entry.
@@ -71,6 +81,11 @@ type Result struct {
 	Err error
 	// Files has one entry per file of the group, main file first.
 	Files []FileResult
+	// Leftovers are the remote paths of temporary files that could not be
+	// removed after a failed write (the server refused the remove, or the
+	// connection was gone), and of Check's probe file when the server
+	// refused to remove it. They never change the Status.
+	Leftovers []string
 	// Entry is the log entry written to the sink.
 	Entry LogEntry
 	// LogErr is the sink's error, if any. It never changes Status.

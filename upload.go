@@ -7,13 +7,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 )
 
 // uploadAll uploads the group's files one after another over the one
 // session, main file first. It stops at a failed main file and at a lost
-// connection; the files not tried stay FileNotAttempted.
+// or stalled connection; the files not tried stay FileNotAttempted.
 func (a *attempt) uploadAll(ctx context.Context) {
+	a.method = a.chooseMethod()
 	for i := range a.files {
 		fr := &a.files[i]
 		local := a.main
@@ -43,7 +43,7 @@ func (a *attempt) uploadAll(ctx context.Context) {
 			return
 		}
 		a.noteExtra(err)
-		if err.Reason == ReasonConnectionLost || err.Reason == ReasonCanceled {
+		if err.Reason == ReasonConnectionLost || err.Reason == ReasonCanceled || err.Reason == ReasonStalled {
 			return
 		}
 	}
@@ -57,56 +57,69 @@ func (a *attempt) noteExtra(err *Error) {
 	}
 }
 
-// uploadOne writes one file to the folder and verifies it by the remote
-// size: the count File.ReadFrom returns is of bytes read locally, not of
-// bytes the server stored.
-func (a *attempt) uploadOne(ctx context.Context, fr *FileResult, local *os.File) *Error {
-	remote := path.Join(a.creds.Folder, fr.Remote)
-	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size)}
-	fail := func(op string, err error) *Error {
-		r := transferReason(err)
-		switch {
-		case ctx.Err() != nil:
-			r, err = ReasonCanceled, errors.Join(ctx.Err(), err)
-		case src.err != nil:
-			r, err = ReasonLocalReadError, src.err
-		case r == ReasonRemoteError && a.outOfSpace(remote, fr.Size):
-			r = ReasonNoSpace
-		}
-		st := r.Status()
-		if st == "" || st == StatusOK {
-			st = StatusUploadFailed
-		}
-		return &Error{Status: st, Reason: r, Op: op, Subject: remote, Err: err}
-	}
+// put writes the local file to the remote path and adds the bytes sent to
+// fr.Bytes. created reports whether the remote file was opened, and so may
+// exist, partly written, when put fails.
+func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt) (created bool, _ *Error) {
+	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size), g: a.sess.guard}
 
 	// Write-only: some servers (AWS Transfer among them) refuse the
 	// read-write mode that sftp.Client.Create asks for.
 	f, err := openRemote(a.sess.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
-		return fail("create", err)
+		return false, a.transferError(ctx, "create", remote, fr.Size, src, err)
 	}
 	n, err := f.ReadFrom(src)
-	fr.Bytes = n
+	fr.Bytes += n
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fail("upload", err)
+		return true, a.transferError(ctx, "upload", remote, fr.Size, src, err)
 	}
+	return true, nil
+}
+
+// verify checks the remote file by its size: the count File.ReadFrom
+// returns is of bytes read locally, not of bytes the server stored.
+func (a *attempt) verify(ctx context.Context, remote string, size int64) *Error {
 	fi, err := statRemote(a.sess.sftp, remote)
 	if err != nil {
-		return fail("verify", err)
+		return a.transferError(ctx, "verify", remote, -1, nil, err)
 	}
-	if fi.Size() != fr.Size {
+	if fi.Size() != size {
 		return &Error{Status: StatusUploadFailed, Reason: ReasonSizeMismatch, Op: "verify", Subject: remote,
-			Err: fmt.Errorf("the server stored %d bytes of %d", fi.Size(), fr.Size)}
+			Err: fmt.Errorf("the server stored %d bytes of %d", fi.Size(), size)}
 	}
 	return nil
 }
 
+// transferError classifies the error of an SFTP request on remote. The
+// caller's cancellation and the guard's verdict come first: both close the
+// connection, which the request reports as a lost connection. src, if not
+// nil, tells a local read error from a remote one; size, if not negative,
+// lets a bare failure be recognised as a full disk.
+func (a *attempt) transferError(ctx context.Context, op, remote string, size int64, src *localReader, err error) *Error {
+	r := transferReason(err)
+	switch cause := a.sess.guard.stalled(); {
+	case ctx.Err() != nil:
+		r, err = ReasonCanceled, errors.Join(ctx.Err(), err)
+	case cause != nil:
+		r, err = ReasonStalled, errors.Join(cause, err)
+	case src != nil && src.err != nil:
+		r, err = ReasonLocalReadError, src.err
+	case r == ReasonRemoteError && size >= 0 && a.outOfSpace(remote, size):
+		r = ReasonNoSpace
+	}
+	st := r.Status()
+	if st == "" || st == StatusOK {
+		st = StatusUploadFailed
+	}
+	return &Error{Status: st, Reason: r, Op: op, Subject: remote, Err: err}
+}
+
 // outOfSpace asks the server, when it supports statvfs@openssh.com, whether
-// the space left is less than what the file still needed. Servers based on
+// the space left is less than what the file at remote still needed. Servers based on
 // SFTP version 3 report a full disk as a bare SSH_FX_FAILURE, so this is the
 // protocol's way to tell; mentionsNoSpace covers servers without statvfs.
 func (a *attempt) outOfSpace(remote string, size int64) bool {
@@ -126,14 +139,18 @@ func (a *attempt) outOfSpace(remote string, size int64) bool {
 }
 
 // localReader tells local read errors from remote ones: pkg/sftp returns
-// either kind from ReadFrom. Size lets ReadFrom pick its concurrency.
+// either kind from ReadFrom. Size lets ReadFrom pick its concurrency. Each
+// read is progress for the watchdog: ReadFrom reads ahead only while the
+// server acknowledges writes, and a slow local disk is not a stalled server.
 type localReader struct {
 	r   *io.SectionReader
+	g   *guard
 	err error
 }
 
 func (l *localReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
+	l.g.progress()
 	if err != nil && err != io.EOF {
 		l.err = err
 	}

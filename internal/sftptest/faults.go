@@ -16,6 +16,12 @@ type Faults struct {
 	// password method is not offered.
 	KeyboardInteractiveOnly bool
 
+	// KeyboardInteractivePassword, with KeyboardInteractiveOnly, makes
+	// keyboard-interactive authentication accept the right username and
+	// password as the answer to its one "Password: " prompt, as OpenSSH
+	// with PAM does, instead of always failing.
+	KeyboardInteractivePassword bool
+
 	// RefuseSubsystem rejects the "sftp" subsystem request after a
 	// successful login.
 	RefuseSubsystem bool

@@ -185,17 +185,24 @@ func (s *Server) Start() {
 // sshConfig builds the server's ssh configuration from Faults.
 func (s *Server) sshConfig() *ssh.ServerConfig {
 	config := &ssh.ServerConfig{ServerVersion: ServerVersion}
+	user, pass := []byte(s.Username), []byte(s.Password)
 	if s.Faults.KeyboardInteractiveOnly {
 		config.KeyboardInteractiveCallback = func(conn ssh.ConnMetadata, ask ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
-			// Ask, so a client can see it was offered the method, then
-			// refuse whatever it answered.
-			if _, err := ask(conn.User(), "sftptest", []string{"Password: "}, []bool{false}); err != nil {
+			// Ask, so a client can see it was offered the method.
+			answers, err := ask(conn.User(), "sftptest", []string{"Password: "}, []bool{false})
+			if err != nil {
 				return nil, err
 			}
-			return nil, errors.New("sftptest: keyboard-interactive authentication always fails")
+			if s.Faults.KeyboardInteractivePassword && len(answers) == 1 &&
+				subtle.ConstantTimeCompare([]byte(conn.User()), user)&subtle.ConstantTimeCompare([]byte(answers[0]), pass) == 1 {
+				s.mu.Lock()
+				s.logins++
+				s.mu.Unlock()
+				return nil, nil
+			}
+			return nil, errors.New("sftptest: keyboard-interactive authentication failed")
 		}
 	} else {
-		user, pass := []byte(s.Username), []byte(s.Password)
 		config.PasswordCallback = func(conn ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
 			userOK := subtle.ConstantTimeCompare([]byte(conn.User()), user)
 			passOK := subtle.ConstantTimeCompare(password, pass)

@@ -171,6 +171,39 @@ func TestKeyboardInteractiveOnly(t *testing.T) {
 	}
 }
 
+func TestKeyboardInteractivePassword(t *testing.T) {
+	s := NewUnstartedServer(t)
+	s.Faults.KeyboardInteractiveOnly = true
+	s.Faults.KeyboardInteractivePassword = true
+	s.Start()
+
+	answer := func(pw string) *ssh.ClientConfig {
+		cfg := s.ClientConfig()
+		cfg.Auth = []ssh.AuthMethod{ssh.KeyboardInteractive(func(_, _ string, questions []string, echos []bool) ([]string, error) {
+			if len(questions) != 1 || echos[0] {
+				t.Errorf("questions %q echos %v, want one prompt without echo", questions, echos)
+			}
+			return []string{pw}, nil
+		})}
+		return cfg
+	}
+	if _, err := sshDial(t, s, s.ClientConfig()); err == nil {
+		t.Fatal("password dial succeeded, want the password method not offered")
+	}
+	if _, err := sshDial(t, s, answer(s.Password+"x")); err == nil {
+		t.Fatal("keyboard-interactive dial with a wrong password succeeded")
+	}
+	if got := s.Logins(); got != 0 {
+		t.Errorf("Logins() = %d after failures, want 0", got)
+	}
+	if _, err := sshDial(t, s, answer(s.Password)); err != nil {
+		t.Fatalf("keyboard-interactive dial with the password: %v", err)
+	}
+	if got := s.Logins(); got != 1 {
+		t.Errorf("Logins() = %d, want 1", got)
+	}
+}
+
 func TestRefuseSubsystem(t *testing.T) {
 	s := NewUnstartedServer(t)
 	s.Faults.RefuseSubsystem = true

@@ -1,0 +1,177 @@
+package sftppush
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"path"
+	"unicode/utf8"
+)
+
+// Safe writes. The customer's cron job scans the folder and copies files
+// out; it must never pick up half a file. So each file is uploaded under a
+// temporary name that a scan for the final name cannot match, verified by
+// its size, and only then renamed to its final name.
+
+// WriteMethod says how a file reached its final name on the server.
+type WriteMethod string
+
+// Write methods.
+const (
+	// MethodPosixRename: uploaded under a temporary name, then renamed with
+	// posix-rename@openssh.com, which replaces an existing file of the final
+	// name atomically. Used when the server advertises the extension.
+	MethodPosixRename WriteMethod = "posix_rename"
+	// MethodRename: uploaded under a temporary name, then renamed with the
+	// plain SFTP rename. SFTP version 3 servers refuse to rename onto an
+	// existing file, so when that refusal comes and the final name exists,
+	// the old file is removed and the rename tried again; between the two
+	// requests the final name is absent, never half written. Used when the
+	// server does not advertise posix-rename but allows renames.
+	MethodRename WriteMethod = "rename"
+	// MethodInPlace: written directly under the final name, which shows a
+	// growing file while the upload runs. Used with Config.WriteInPlace,
+	// when the server refuses renames, and as the fallback when a rename
+	// fails after the upload (see FileResult.RenameErr).
+	MethodInPlace WriteMethod = "in_place"
+)
+
+// TempSuffix ends the name of every file this package creates under a name
+// that is not final: the temporary file of a safe write,
+// "." + name + "." + 8 hex digits + TempSuffix (".rec.mp4.1f2e3d4c.sftppush-tmp"),
+// and Check's probe file. The leading dot hides them from shell globs and
+// ls, and the suffix keeps a pattern such as "*.mp4" from matching; the
+// random part keeps two pushes of the same name apart. A name too long for
+// that is shortened inside the temporary name so it stays within 255 bytes.
+const TempSuffix = ".sftppush-tmp"
+
+const (
+	posixRenameExt = "posix-rename@openssh.com"
+	maxNameBytes   = 255 // NAME_MAX on the servers we know
+)
+
+// tempName returns a fresh temporary name for the file name.
+func tempName(name string) string {
+	var b [4]byte
+	rand.Read(b[:])
+	const room = maxNameBytes - len(".") - len(".") - 2*len(b) - len(TempSuffix)
+	return "." + truncateBytes(name, room) + "." + hex.EncodeToString(b[:]) + TempSuffix
+}
+
+// truncateBytes shortens s to at most n bytes without splitting a UTF-8
+// sequence.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// chooseMethod decides once per push, before anything is uploaded, how the
+// files are written, so that no file is sent twice when the server refuses
+// renames. OpenSSH's sftp-server stops advertising posix-rename when it is
+// started with "-P posix-rename"; whether plain renames are allowed then is
+// asked by renaming a file that does not exist: a server that allows
+// renames says "no such file", one that denies them says "permission
+// denied" before looking. Nothing on the server changes either way.
+func (a *attempt) chooseMethod() WriteMethod {
+	if a.p.cfg.WriteInPlace {
+		return MethodInPlace
+	}
+	c := a.sess.sftp
+	if _, ok := c.HasExtension(posixRenameExt); ok {
+		return MethodPosixRename
+	}
+	from := path.Join(a.creds.Folder, tempName("rename-probe"))
+	to := path.Join(a.creds.Folder, tempName("rename-probe"))
+	if err := c.Rename(from, to); err == nil || errors.Is(err, fs.ErrNotExist) {
+		return MethodRename
+	}
+	return MethodInPlace
+}
+
+// uploadOne writes one file to the folder with the push's method and
+// verifies it by its remote size. A zero method means in place.
+func (a *attempt) uploadOne(ctx context.Context, fr *FileResult, local io.ReaderAt) *Error {
+	final := path.Join(a.creds.Folder, fr.Remote)
+	if a.method == MethodPosixRename || a.method == MethodRename {
+		err, fallback := a.safeWrite(ctx, fr, local, final)
+		if !fallback {
+			return err
+		}
+	}
+	fr.Method = MethodInPlace
+	if _, err := a.put(ctx, fr, final, local); err != nil {
+		return err
+	}
+	return a.verify(ctx, final, fr.Size)
+}
+
+// safeWrite uploads to a temporary name, verifies it and renames it to
+// final. fallback reports that the rename failed on a working connection:
+// the temporary file is gone (or listed in Result.Leftovers) and the caller
+// writes the file in place instead.
+func (a *attempt) safeWrite(ctx context.Context, fr *FileResult, local io.ReaderAt, final string) (_ *Error, fallback bool) {
+	fr.Method = a.method
+	tmp := path.Join(a.creds.Folder, tempName(fr.Remote))
+	created, err := a.put(ctx, fr, tmp, local)
+	if err == nil {
+		// A short temporary file must never get the final name.
+		err = a.verify(ctx, tmp, fr.Size)
+	}
+	if err != nil {
+		if created {
+			a.discard(tmp)
+		}
+		return err, false
+	}
+	rerr := a.rename(tmp, final)
+	if rerr == nil {
+		return a.verify(ctx, final, fr.Size), false
+	}
+	if e := a.transferError(ctx, "rename", final, -1, nil, rerr); e.Reason == ReasonConnectionLost ||
+		e.Reason == ReasonCanceled || e.Reason == ReasonStalled {
+		a.discard(tmp)
+		return e, false
+	}
+	fr.RenameErr = rerr
+	a.discard(tmp)
+	return nil, true
+}
+
+// rename gives the temporary file its final name.
+func (a *attempt) rename(tmp, final string) error {
+	c := a.sess.sftp
+	if a.method == MethodPosixRename {
+		return c.PosixRename(tmp, final)
+	}
+	err := c.Rename(tmp, final)
+	if err == nil {
+		return nil
+	}
+	// SFTP version 3 refuses to rename onto an existing name (OpenSSH says
+	// only "failure"). Replace it, best effort: remove it and try again.
+	if _, serr := c.Lstat(final); serr != nil {
+		return err
+	}
+	if rerr := c.Remove(final); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return c.Rename(tmp, final)
+}
+
+// discard removes a file this push created under a temporary name, best
+// effort: a server that refuses removes (OpenSSH's "-P remove") or a
+// connection that is gone leaves it, and it is reported in
+// Result.Leftovers. It never changes the Status.
+func (a *attempt) discard(remote string) {
+	if err := a.sess.sftp.Remove(remote); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		a.res.Leftovers = append(a.res.Leftovers, remote)
+	}
+}

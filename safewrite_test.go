@@ -1,0 +1,226 @@
+package sftppush
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/sftppush/sftppush/internal/sftptest"
+)
+
+// isTempOf reports whether name is a temporary name tempName could have
+// made for final.
+func isTempOf(name, final string) bool {
+	re := regexp.MustCompile(`^\.` + regexp.QuoteMeta(final) + `\.[0-9a-f]{8}` + regexp.QuoteMeta(TempSuffix) + `$`)
+	return re.MatchString(name)
+}
+
+// dirNames lists a local directory, failing the test on error.
+func dirNames(t testing.TB, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// A scan of the folder for the final names must never match a temporary
+// file.
+func TestTempNameHiddenFromScans(t *testing.T) {
+	long := strings.Repeat("é", 127) + ".mp4" // 258 bytes
+	for _, name := range []string{"rec.mp4", "rec_raw.webm", "a", strings.Repeat("x", 255), long} {
+		tmp := tempName(name)
+		if tmp == tempName(name) {
+			t.Errorf("%q: two temporary names are equal", name)
+		}
+		if len(tmp) > 255 || !utf8.ValidString(tmp) {
+			t.Errorf("%q: temporary name %q is %d bytes or invalid UTF-8", name, tmp, len(tmp))
+		}
+		if !strings.HasPrefix(tmp, ".") || !strings.HasSuffix(tmp, TempSuffix) {
+			t.Errorf("%q: temporary name %q does not start with a dot and end in %s", name, tmp, TempSuffix)
+		}
+		if len(name) < 200 && !isTempOf(tmp, name) {
+			t.Errorf("%q: temporary name %q does not follow the documented pattern", name, tmp)
+		}
+		// What a cron job scans for: the name, its extension, its stem, or
+		// any file that is not hidden ("*" in a shell; path.Match needs it
+		// spelled out).
+		patterns := []string{name, strings.TrimSuffix(name, path.Ext(name)) + "*", "[^.]*"}
+		if ext := path.Ext(name); ext != "" {
+			patterns = append(patterns, "*"+ext)
+		}
+		for _, pattern := range patterns {
+			if ok, _ := path.Match(pattern, tmp); ok {
+				t.Errorf("scan pattern %q matches temporary name %q", pattern, tmp)
+			}
+		}
+	}
+}
+
+// safeWriteCase is a push of rec.mp4 over an older rec.mp4 to a server
+// with some faults.
+type safeWriteCase struct {
+	name   string
+	faults sftptest.Faults
+	cfg    Config
+	// want
+	method    WriteMethod
+	renameErr bool
+	opens     []string // "tmp" or "final", in order
+	leftovers int
+}
+
+func TestSafeWrite(t *testing.T) {
+	noPosix := []string{posixRenameExt}
+	cases := []safeWriteCase{
+		{name: "posix-rename replaces the old file", method: MethodPosixRename, opens: []string{"tmp"}},
+		{name: "plain rename removes the old file first", faults: sftptest.Faults{HideExtensions: noPosix},
+			method: MethodRename, opens: []string{"tmp"}},
+		{name: "renames denied: in place, decided before uploading", faults: sftptest.Faults{HideExtensions: noPosix, DenyRename: true},
+			method: MethodInPlace, opens: []string{"final"}},
+		{name: "in place by configuration", cfg: Config{WriteInPlace: true},
+			method: MethodInPlace, opens: []string{"final"}},
+		{name: "rename fails after the upload: re-upload in place", faults: sftptest.Faults{DenyRename: true},
+			method: MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}},
+		{name: "plain rename cannot replace: re-upload in place", faults: sftptest.Faults{HideExtensions: noPosix, DenyRemove: true},
+			method: MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
+		{name: "rename fails and the temporary file stays", faults: sftptest.Faults{DenyRename: true, DenyRemove: true},
+			method: MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := serverWith(t, tc.faults)
+			s.WriteFile("/upload/rec.mp4", []byte("an older recording"))
+			s.WriteFile("/upload/keep.txt", []byte("not ours"))
+			g := okGroup(t, 300_000)
+			want, _ := os.ReadFile(g.Main.Path)
+
+			res := newTestPusher(tc.cfg).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+			if res.Status != StatusOK || res.Err != nil {
+				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+			}
+			if got := s.ReadFile("/upload/rec.mp4"); !bytes.Equal(got, want) {
+				t.Errorf("remote rec.mp4 has %d bytes, not the new recording", len(got))
+			}
+			fr := res.Files[0]
+			if fr.Method != tc.method || (fr.RenameErr != nil) != tc.renameErr {
+				t.Errorf("method %q rename error %v; want %q, rename error %v", fr.Method, fr.RenameErr, tc.method, tc.renameErr)
+			}
+			if wantBytes := int64(len(tc.opens)) * fr.Size; fr.Bytes != wantBytes {
+				t.Errorf("bytes sent %d, want %d", fr.Bytes, wantBytes)
+			}
+			opens := s.Opens()
+			if len(opens) != len(tc.opens) {
+				t.Fatalf("opens %v, want %v", opens, tc.opens)
+			}
+			for i, o := range opens {
+				base := path.Base(o.Path)
+				if (tc.opens[i] == "tmp") != isTempOf(base, "rec.mp4") || (tc.opens[i] == "final") != (base == "rec.mp4") {
+					t.Errorf("open %d: %s, want the %s name", i, o.Path, tc.opens[i])
+				}
+			}
+			if len(res.Leftovers) != tc.leftovers {
+				t.Errorf("leftovers %v, want %d", res.Leftovers, tc.leftovers)
+			}
+			var temps []string
+			for _, n := range dirNames(t, s.Path("/upload")) {
+				if isTempOf(n, "rec.mp4") {
+					temps = append(temps, "/upload/"+n)
+				}
+			}
+			if strings.Join(temps, ",") != strings.Join(res.Leftovers, ",") {
+				t.Errorf("temporary files on the server %v, reported leftovers %v", temps, res.Leftovers)
+			}
+			if got := s.ReadFile("/upload/keep.txt"); string(got) != "not ours" {
+				t.Errorf("keep.txt changed: %q", got)
+			}
+		})
+	}
+}
+
+// A failed upload removes its temporary file, best effort, and the
+// final name is never touched; a refused remove is reported and does not
+// change the Status.
+func TestSafeWriteFailureCleanup(t *testing.T) {
+	cases := []struct {
+		name      string
+		faults    sftptest.Faults
+		reason    Reason
+		leftovers int
+	}{
+		{"no space", sftptest.Faults{QuotaBytes: 100_000}, ReasonNoSpace, 0},
+		{"no space, remove denied", sftptest.Faults{QuotaBytes: 100_000, DenyRemove: true}, ReasonNoSpace, 1},
+		{"short file", sftptest.Faults{DiscardAfterBytes: 65536}, ReasonSizeMismatch, 0},
+		{"connection lost", sftptest.Faults{DropAfterBytes: 100_000}, ReasonConnectionLost, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := serverWith(t, tc.faults)
+			s.WriteFile("/upload/rec.mp4", []byte("an older recording"))
+			res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1<<20))
+			if res.Status != StatusUploadFailed || res.Reason != tc.reason {
+				t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/%s", res.Status, res.Reason, res.Err, tc.reason)
+			}
+			if got := s.ReadFile("/upload/rec.mp4"); string(got) != "an older recording" {
+				t.Errorf("the final name was touched: %d bytes", len(got))
+			}
+			if len(res.Leftovers) != tc.leftovers {
+				t.Errorf("leftovers %v, want %d", res.Leftovers, tc.leftovers)
+			}
+			names := dirNames(t, s.Path("/upload"))
+			if len(names) != 1+tc.leftovers {
+				t.Errorf("folder holds %v, want rec.mp4 and %d leftovers", names, tc.leftovers)
+			}
+			for _, l := range res.Leftovers {
+				if _, err := os.Stat(s.Path(l)); err != nil {
+					t.Errorf("leftover %s: %v", l, err)
+				}
+			}
+		})
+	}
+}
+
+// While the upload runs, the final name does not exist: a scan never sees
+// half a file.
+func TestSafeWriteHidesPartialFile(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{StallAfterBytes: 200_000})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *Result)
+	go func() { done <- newTestPusher(Config{}).Push(ctx, loopbackCreds(s, "/upload"), okGroup(t, 1<<20)) }()
+
+	var partial string
+	for partial == "" {
+		for _, n := range dirNames(t, s.Path("/upload")) {
+			if fi, err := os.Stat(s.Path("/upload/" + n)); err == nil && fi.Size() > 0 && isTempOf(n, "rec.mp4") {
+				partial = n
+			}
+		}
+		select {
+		case res := <-done:
+			t.Fatalf("push ended before the stall: %s/%s %v", res.Status, res.Reason, res.Err)
+		default:
+		}
+	}
+	if _, err := os.Stat(s.Path("/upload/rec.mp4")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("rec.mp4 exists while the upload runs: %v", err)
+	}
+	cancel()
+	res := <-done
+	if res.Reason != ReasonCanceled || len(res.Leftovers) != 1 || path.Base(res.Leftovers[0]) != partial {
+		t.Errorf("got %s/%s leftovers %v, want canceled with %s left over", res.Status, res.Reason, res.Leftovers, partial)
+	}
+}
