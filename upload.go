@@ -80,6 +80,12 @@ func (a *attempt) uploadOne(ctx context.Context, fr *FileResult, local *os.File)
 		return &Error{Status: st, Reason: r, Op: op, Subject: remote, Err: err}
 	}
 
+	// Large files at long round trips go over several sessions; whatever
+	// it does not finish, the single session below rewrites.
+	if a.uploadStriped(ctx, fr, remote, local) {
+		return nil
+	}
+
 	// Write-only: some servers (AWS Transfer among them) refuse the
 	// read-write mode that sftp.Client.Create asks for.
 	f, err := a.sess.sftp.OpenFile(remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
