@@ -126,7 +126,7 @@ func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote stri
 		// used is 0 when the file could not even be opened: the single
 		// session will say why, and there was nothing to fall back from.
 		if ctx.Err() == nil && used > 0 {
-			fr.Fallback = fmt.Sprintf("striped upload over %d sessions failed, rewrote the file over one session: %v", used, err)
+			fr.Fallback = fmt.Sprintf("striped upload over %d sessions failed, fell back to rewriting the file over one session: %v", used, err)
 		}
 		return false
 	}

@@ -219,7 +219,7 @@ func TestPushStripedFallback(t *testing.T) {
 				t.Fatalf("got %s/%s %v, want %s/%s", res.Status, res.Reason, res.Err, tc.status, tc.reason)
 			}
 			fr := res.Files[0]
-			if fr.Sessions != 1 || !strings.Contains(fr.Fallback, "striped upload over") || !strings.Contains(fr.Fallback, "rewrote") {
+			if fr.Sessions != 1 || !strings.Contains(fr.Fallback, "striped upload over") || !strings.Contains(fr.Fallback, "fell back") {
 				t.Errorf("sessions %d, fallback %q: want 1 and the fallback said", fr.Sessions, fr.Fallback)
 			}
 			if tc.status == StatusOK {
