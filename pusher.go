@@ -116,6 +116,19 @@ type Config struct {
 	// the login with SFTP_LOGIN_FAILED, ReasonPasswordNotOffered. Off by
 	// default: the product supports password authentication only.
 	KeyboardInteractive bool
+
+	// Multi-session uploads (issue 7).
+
+	// MaxSessions caps how many SFTP sessions of the one SSH connection may
+	// write a file at once, each its own stripe of the file. Sessions are
+	// added only when they pay: for large files at long round trips, where
+	// the server's per-channel window, not the network, limits one session.
+	// A server that refuses extra sessions gets fewer. Zero means
+	// DefaultMaxSessions; 1 or less turns striping off.
+	MaxSessions int
+
+	// stripe lets tests force striping on loopback.
+	stripe stripeTuning
 }
 
 // Pusher pushes recording groups. It is safe for concurrent use; each Push

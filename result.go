@@ -67,6 +67,13 @@ type FileResult struct {
 	// failed; the file was then uploaded again in place (Method is
 	// MethodInPlace).
 	RenameErr error `json:"-"`
+	// Sessions is how many SFTP sessions of the connection wrote the file:
+	// 1, or more for a striped upload. Zero when nothing was tried.
+	Sessions int `json:"sessions,omitempty"`
+	// Fallback, when not empty, says why a striped upload was abandoned;
+	// the file was then rewritten whole over one session in the same
+	// attempt, and Sessions is 1.
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // Result is the outcome of one Push: one attempt, one log entry.

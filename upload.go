@@ -63,6 +63,12 @@ func (a *attempt) noteExtra(err *Error) {
 func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt) (created bool, _ *Error) {
 	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size), g: a.sess.guard}
 
+	// Large files at long round trips go over several sessions; whatever
+	// it does not finish, the single session below rewrites.
+	if a.uploadStriped(ctx, fr, remote, local) {
+		return true, nil
+	}
+
 	// Write-only: some servers (AWS Transfer among them) refuse the
 	// read-write mode that sftp.Client.Create asks for.
 	f, err := openRemote(a.sess.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)

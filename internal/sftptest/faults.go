@@ -71,6 +71,10 @@ type Faults struct {
 	// server's SSH_FXP_VERSION packet. The server still honours requests
 	// for them, as a careless server might.
 	HideExtensions []string
+
+	// FailWrites, if set, fails the write requests it describes with a
+	// bare SSH_FX_FAILURE (see WriteFailure).
+	FailWrites *WriteFailure
 }
 
 // fault says what a connection does to the write that reached a limit.

@@ -364,13 +364,17 @@ func (f *file) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // WriteAt applies, in order: the connection's received-bytes faults
-// (DropAfterBytes, StallAfterBytes), DiscardAfterBytes, QuotaBytes.
+// (DropAfterBytes, StallAfterBytes), FailWrites, DiscardAfterBytes,
+// QuotaBytes.
 func (f *file) WriteAt(p []byte, off int64) (int, error) {
 	c := f.h.c
 	if err := c.gate(); err != nil {
 		return 0, err
 	}
 	keep, fault := c.receive(len(p))
+	if f.h.s.Faults.FailWrites.hit(off, len(p)) {
+		return 0, pathErr("write", f.path, errWriteFailure)
+	}
 	n, err := f.store(p[:keep], off)
 	switch fault {
 	case faultDrop:

@@ -1,0 +1,343 @@
+package sftppush
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pkg/sftp"
+)
+
+// DefaultMaxSessions is how many SFTP sessions may write one file when
+// Config.MaxSessions is zero: OpenSSH's own MaxSessions default, the most a
+// stock server grants one connection (our first session included).
+const DefaultMaxSessions = 10
+
+const (
+	// channelWindow is the window OpenSSH grants each channel, and never
+	// more: one session can have at most this much data unacknowledged, so
+	// it moves at most channelWindow per round trip, whatever the network.
+	channelWindow = 2 << 20
+
+	// stripeTargetRate (bytes/s) is the rate sessions are opened for: one
+	// session per channelWindow/stripeTargetRate of round trip, about 8 ms.
+	// It is above what one connection carries on most links, so the
+	// customer's TCP window or bandwidth, not our session count, becomes
+	// the cap; and below 8 ms one session is never the cap.
+	stripeTargetRate = 250e6
+
+	// minStripe is the smallest stripe: a new session spends about five
+	// round trips before its first byte (channel open, subsystem, SFTP
+	// init, file open), and a stripe of eight channel windows keeps that
+	// cost small next to its transfer, which also takes round trips, about
+	// one per channel window.
+	minStripe = 8 * channelWindow
+
+	// stripeAlign aligns stripe boundaries, so that every session writes
+	// whole packets except at the file's end.
+	stripeAlign = 64 << 10
+)
+
+// stripeTuning lets tests force striping on loopback, where the round trip
+// is too short for it.
+type stripeTuning struct {
+	rtt       time.Duration // used instead of the measured round trip, if positive
+	minStripe int64         // used instead of minStripe, if positive
+	// together makes every session take its first stripe before any
+	// writes, so that each session of a test writes one stripe.
+	together bool
+}
+
+// sessionsFor decides how many sessions should write a file of size bytes
+// at round trip rtt: enough for the bandwidth-delay product at
+// stripeTargetRate, at most one per minimum stripe, at most limit, and
+// at least one.
+func sessionsFor(size int64, rtt time.Duration, limit int, minStripe int64) int {
+	if limit < 2 || rtt <= 0 || minStripe <= 0 || size < 2*minStripe {
+		return 1
+	}
+	n := int(math.Ceil(rtt.Seconds() * stripeTargetRate / channelWindow))
+	n = min(n, limit)
+	if bySize := size / minStripe; int64(n) > bySize {
+		n = int(bySize)
+	}
+	return max(n, 1)
+}
+
+// maxSessions is Config.MaxSessions with its default.
+func (c *Config) maxSessions() int {
+	switch {
+	case c.MaxSessions == 0:
+		return DefaultMaxSessions
+	case c.MaxSessions < 1:
+		return 1
+	}
+	return c.MaxSessions
+}
+
+func (c *Config) minStripe() int64 {
+	if c.stripe.minStripe > 0 {
+		return c.stripe.minStripe
+	}
+	return minStripe
+}
+
+// stripeCount decides how many sessions write a file of size bytes. Only
+// a file large enough to be striped costs a round-trip probe.
+func (a *attempt) stripeCount(ctx context.Context, size int64) int {
+	cfg := &a.p.cfg
+	limit, ms := cfg.maxSessions(), cfg.minStripe()
+	if limit < 2 || size < 2*ms {
+		return 1
+	}
+	rtt := cfg.stripe.rtt
+	if rtt <= 0 {
+		var ok bool
+		if rtt, ok = a.sess.roundTrip(ctx); !ok {
+			return 1
+		}
+	}
+	return sessionsFor(size, rtt, limit, ms)
+}
+
+// uploadStriped uploads a large file at a long round trip over several
+// SFTP sessions of the connection, each writing its own stripe of the
+// remote path, and verifies the remote size. It reports whether it did:
+// when it returns false the caller uploads the file over one session as
+// usual, truncating whatever the stripes wrote. That is the fallback for a
+// server that misbehaves with concurrent writers (any stripe's write or
+// close failing, or the size not matching), and is said in fr.Fallback.
+// A lost connection or a cancelled ctx also returns false: the single
+// session then fails at once and classifies the failure as usual.
+func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt) bool {
+	fr.Sessions = 1
+	n := a.stripeCount(ctx, fr.Size)
+	if n < 2 {
+		return false
+	}
+	used, sent, err := a.stripe(ctx, remote, local, fr.Size, n)
+	if err != nil {
+		// used is 0 when the file could not even be opened: the single
+		// session will say why, and there was nothing to fall back from.
+		if ctx.Err() == nil && used > 0 {
+			fr.Fallback = fmt.Sprintf("striped upload over %d sessions failed, fell back to rewriting the file over one session: %v", used, err)
+		}
+		return false
+	}
+	fr.Sessions, fr.Bytes = used, sent
+	return true
+}
+
+// stripe writes [0, size) of local to remote over the attempt's session and
+// up to n-1 extra SFTP sessions on the same SSH connection. The first
+// session creates and truncates the file and starts writing at once; the
+// others join as they come up, each opening the same path write-only,
+// without truncating. A session the server refuses (OpenSSH's MaxSessions)
+// or that cannot open the file is left out: fewer sessions, not a failure.
+// It returns how many sessions wrote and the bytes they sent; err is the
+// first write, close or size failure.
+func (a *attempt) stripe(ctx context.Context, remote string, local io.ReaderAt, size int64, n int) (used int, sent int64, err error) {
+	sh := newStripes(local, size, n)
+	n = int(sh.count) // alignment may leave fewer stripes than sessions
+	main, err := openRemote(a.sess.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	opened := make(chan struct{}) // closed once the truncating open is done
+	if err != nil {
+		sh.abort(err)
+	}
+	close(opened)
+
+	// In tests, every session takes its first stripe before anyone
+	// writes; otherwise each starts as soon as it can.
+	var ready sync.WaitGroup
+	together := a.p.cfg.stripe.together
+	if together {
+		ready.Add(n)
+	}
+	start := func(f *sftp.File) (off, end int64, ok bool) {
+		if f != nil && !sh.aborted() {
+			off, end, ok = sh.take()
+		}
+		if together {
+			ready.Done()
+			ready.Wait()
+		}
+		return off, end, ok
+	}
+
+	var wg sync.WaitGroup
+	var nused atomic.Int32
+	for range n - 1 {
+		wg.Go(func() {
+			var f *sftp.File
+			if c, err := startSFTP(a.sess.ssh, a.sess.guard, a.stripeOptions()...); err == nil { // else refused: one session fewer
+				defer c.Close()
+				<-opened
+				if !sh.aborted() && !sh.claimed() {
+					f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
+				}
+			}
+			if off, end, ok := start(f); f != nil && sh.work(f, off, end, ok) {
+				nused.Add(1)
+			}
+		})
+	}
+	if off, end, ok := start(main); main != nil && sh.work(main, off, end, ok) {
+		nused.Add(1)
+	}
+	wg.Wait()
+	used, sent = int(nused.Load()), sh.sent.Load()
+	if err := sh.err(); err != nil {
+		return used, sent, err
+	}
+	fi, err := statRemote(a.sess.sftp, remote)
+	if err != nil {
+		return used, sent, err
+	}
+	if fi.Size() != size {
+		return used, sent, fmt.Errorf("the server stored %d bytes of %d", fi.Size(), size)
+	}
+	return used, sent, nil
+}
+
+// stripeOptions are the SFTP client options of the extra sessions: the
+// first session's, so each keeps as much data in flight as it does.
+func (a *attempt) stripeOptions() []sftp.ClientOption {
+	return sftpOptions(a.p.cfg.Concurrency)
+}
+
+// errStripeAborted stops the stripes still running once one has failed.
+var errStripeAborted = errors.New("sftppush: another stripe failed")
+
+// stripes hands out the stripes of one file to the sessions writing it and
+// gathers their outcome. Stripe i is [i*width, min((i+1)*width, size)); a
+// session takes the lowest stripe nobody has, and when it reaches the end
+// of its stripe while the next one is still free, it goes on into it
+// without a pause, so a session left alone writes the file in one pass.
+type stripes struct {
+	local io.ReaderAt
+	size  int64
+	width int64
+	count int64
+
+	next atomic.Int64 // the lowest stripe nobody has taken
+	sent atomic.Int64 // bytes the sessions' ReadFrom calls sent
+
+	mu    sync.Mutex
+	first error
+	stop  atomic.Bool
+}
+
+func newStripes(local io.ReaderAt, size int64, n int) *stripes {
+	w := (size + int64(n) - 1) / int64(n)
+	w = (w + stripeAlign - 1) / stripeAlign * stripeAlign
+	return &stripes{local: local, size: size, width: w, count: (size + w - 1) / w}
+}
+
+// take claims the lowest free stripe.
+func (s *stripes) take() (off, end int64, ok bool) {
+	i := s.next.Add(1) - 1
+	if i >= s.count {
+		return 0, 0, false
+	}
+	return i * s.width, min((i+1)*s.width, s.size), true
+}
+
+// extend claims the stripe that starts at off if it is the lowest free one,
+// and returns its end.
+func (s *stripes) extend(off int64) (end int64, ok bool) {
+	i := off / s.width
+	if off%s.width != 0 || i >= s.count || !s.next.CompareAndSwap(i, i+1) {
+		return 0, false
+	}
+	return min((i+1)*s.width, s.size), true
+}
+
+// claimed reports whether every stripe has been taken.
+func (s *stripes) claimed() bool { return s.next.Load() >= s.count }
+
+func (s *stripes) abort(err error) {
+	s.mu.Lock()
+	if s.first == nil {
+		s.first = err
+	}
+	s.mu.Unlock()
+	s.stop.Store(true)
+}
+
+func (s *stripes) aborted() bool { return s.stop.Load() }
+
+func (s *stripes) err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
+}
+
+// work writes stripes through f, starting with [off, end) if ok, until
+// none is left or one fails, then closes f. It reports whether it wrote
+// any.
+func (s *stripes) work(f *sftp.File, off, end int64, ok bool) (wrote bool) {
+	for ; ok && !s.aborted(); off, end, ok = s.take() {
+		wrote = true
+		if _, err := f.Seek(off, io.SeekStart); err != nil {
+			s.abort(err)
+			break
+		}
+		r := &stripeReader{s: s, off: off, end: end}
+		n, err := f.ReadFrom(r)
+		s.sent.Add(n)
+		if r.err != nil {
+			err = r.err
+		}
+		if err != nil && !errors.Is(err, errStripeAborted) {
+			s.abort(fmt.Errorf("stripe at offset %d: %w", off, err))
+			break
+		}
+	}
+	if err := f.Close(); err != nil && wrote {
+		s.abort(fmt.Errorf("closing a stripe's handle: %w", err))
+	}
+	return wrote
+}
+
+// stripeReader reads one session's stripes of the local file, going on
+// into the next stripe while it is free. Its Size is the current stripe's,
+// which sftp.File.ReadFrom uses to pick its concurrency.
+type stripeReader struct {
+	s        *stripes
+	off, end int64
+	err      error // a local read error, kept apart from remote ones
+}
+
+func (r *stripeReader) Read(p []byte) (int, error) {
+	if r.s.aborted() {
+		return 0, errStripeAborted
+	}
+	if r.off >= r.end {
+		end, ok := r.s.extend(r.end)
+		if !ok {
+			return 0, io.EOF
+		}
+		r.end = end
+	}
+	if rest := r.end - r.off; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := r.s.local.ReadAt(p, r.off)
+	r.off += int64(n)
+	if n == len(p) {
+		return n, nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF // the local file shrank
+	}
+	r.err = err
+	return n, err
+}
+
+func (r *stripeReader) Size() int64 { return r.end - r.off }

@@ -1,0 +1,279 @@
+package sftppush
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sftppush/sftppush/internal/sftptest"
+)
+
+func TestSessionsFor(t *testing.T) {
+	const MiB = 1 << 20
+	cases := []struct {
+		name  string
+		size  int64
+		rtt   time.Duration
+		limit int
+		want  int
+	}{
+		{"snapshot far away", 100 << 10, 150 * time.Millisecond, 10, 1},
+		{"large file on a LAN", 1 << 30, 500 * time.Microsecond, 10, 1},
+		{"large file at 8 ms", 1 << 30, 8 * time.Millisecond, 10, 1},
+		{"large file at 10 ms", 1 << 30, 10 * time.Millisecond, 10, 2},
+		{"large file at 50 ms", 256 * MiB, 50 * time.Millisecond, 10, 6},
+		{"large file at 100 ms", 256 * MiB, 100 * time.Millisecond, 10, 10},
+		{"large file at 150 ms, capped", 256 * MiB, 150 * time.Millisecond, 10, 10},
+		{"capped by Config", 256 * MiB, 150 * time.Millisecond, 3, 3},
+		{"striping off", 256 * MiB, 150 * time.Millisecond, 1, 1},
+		{"just below two stripes", 2*minStripe - 1, time.Second, 10, 1},
+		{"two stripes", 2 * minStripe, time.Second, 10, 2},
+		{"size caps sessions", 5*minStripe + 7, time.Second, 10, 5},
+		{"20 MiB main file at 150 ms", 20 * MiB, 150 * time.Millisecond, 10, 1},
+		{"unknown round trip", 1 << 30, 0, 10, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := sessionsFor(tc.size, tc.rtt, tc.limit, minStripe); got != tc.want {
+				t.Errorf("sessionsFor(%d, %v, %d) = %d, want %d", tc.size, tc.rtt, tc.limit, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMaxSessionsDefault(t *testing.T) {
+	for in, want := range map[int]int{0: DefaultMaxSessions, -1: 1, 1: 1, 4: 4, 50: 50} {
+		if got := (&Config{MaxSessions: in}).maxSessions(); got != want {
+			t.Errorf("MaxSessions %d: got %d, want %d", in, got, want)
+		}
+	}
+}
+
+func TestStripesCoverTheFile(t *testing.T) {
+	for _, size := range []int64{1, stripeAlign - 1, stripeAlign + 1, 10*stripeAlign + 3, 1_000_003, 64 << 20} {
+		for n := 1; n <= 10; n++ {
+			s := newStripes(nil, size, n)
+			if s.count < 1 || s.count > int64(n) || s.width%stripeAlign != 0 {
+				t.Fatalf("size %d, n %d: %d stripes of %d", size, n, s.count, s.width)
+			}
+			var next int64
+			for {
+				off, end, ok := s.take()
+				if !ok {
+					break
+				}
+				if off != next || end <= off {
+					t.Fatalf("size %d, n %d: stripe [%d,%d) after %d", size, n, off, end, next)
+				}
+				next = end
+			}
+			if next != size {
+				t.Fatalf("size %d, n %d: stripes end at %d", size, n, next)
+			}
+		}
+	}
+}
+
+// testStripe is the minimum stripe the striping tests use, so that small
+// files are striped on loopback.
+const testStripe = 64 << 10
+
+// stripedConfig forces striping on loopback: a pretend long round trip,
+// small stripes, every session taking one stripe.
+func stripedConfig(maxSessions int) Config {
+	cfg := Config{MaxSessions: maxSessions}
+	cfg.stripe = stripeTuning{rtt: time.Second, minStripe: testStripe, together: true}
+	return cfg
+}
+
+// wantSessions is how many sessions write a file of size bytes when
+// sessionsFor picks n and every session takes one stripe.
+func wantSessions(size int64, n int) int {
+	n = sessionsFor(size, time.Second, n, testStripe)
+	return int(newStripes(nil, size, n).count)
+}
+
+func sameSHA256(t *testing.T, local string, remote []byte) {
+	t.Helper()
+	want, err := os.ReadFile(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sha256.Sum256(want) != sha256.Sum256(remote) {
+		t.Errorf("remote content differs: %d bytes, want %d", len(remote), len(want))
+	}
+}
+
+func TestPushStriped(t *testing.T) {
+	sizes := []int64{
+		2*testStripe - 1,       // below two stripes: one session
+		2 * testStripe,         // exactly two
+		2*testStripe + 1,       // just above
+		3*testStripe + 12345,   // odd
+		1_000_003,              // odd, all four sessions
+		4*stripeAlign*4 + 4099, // stripes of several packets
+	}
+	for _, size := range sizes {
+		t.Run(strconv.FormatInt(size, 10), func(t *testing.T) {
+			t.Parallel()
+			s := serverWith(t, sftptest.Faults{})
+			g := recording(t, int(size))
+			res := newTestPusher(stripedConfig(4)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+			if res.Status != StatusOK || res.Err != nil {
+				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+			}
+			fr := res.Files[0]
+			want := wantSessions(size, 4)
+			if fr.Sessions != want || fr.Fallback != "" || fr.Bytes != size || fr.State != FileUploaded {
+				t.Errorf("main file: sessions %d (want %d), fallback %q, bytes %d, state %s", fr.Sessions, want, fr.Fallback, fr.Bytes, fr.State)
+			}
+			sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
+			for i, x := range g.Extras {
+				sameSHA256(t, x.Path, s.ReadFile("/upload/"+filepath.Base(x.Path)))
+				if fr := res.Files[i+1]; fr.State != FileUploaded || fr.Sessions != wantSessions(fr.Size, 4) {
+					t.Errorf("extra %s: %+v", fr.Remote, fr)
+				}
+			}
+			// One connection, one login; each session opened the main file once.
+			if c, l := s.Connections(), s.Logins(); c != 1 || l != 1 {
+				t.Errorf("%d connections, %d logins: want 1 and 1", c, l)
+			}
+			opens := 0
+			for _, o := range s.Opens() {
+				// The safe write uploads under a temporary name.
+				if strings.HasPrefix(o.Path, "/upload/.rec.mp4.") && strings.HasSuffix(o.Path, TempSuffix) {
+					opens++
+				}
+			}
+			if opens != want {
+				t.Errorf("main file opened %d times, want %d", opens, want)
+			}
+		})
+	}
+}
+
+// TestPushStripedRewrites replaces a longer remote file: the first session's
+// truncating open must come before the others write.
+func TestPushStripedRewrites(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	s.WriteFile("/upload/rec.mp4", bytes.Repeat([]byte("old"), 400_000))
+	g := okGroup(t, 500_001)
+	res := newTestPusher(stripedConfig(3)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	if res.Status != StatusOK || res.Files[0].Sessions != 3 {
+		t.Fatalf("got %s/%s %v, sessions %d", res.Status, res.Reason, res.Err, res.Files[0].Sessions)
+	}
+	sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
+}
+
+func TestPushStripedFallback(t *testing.T) {
+	const size = 1_000_003
+	cases := []struct {
+		name   string
+		faults func() sftptest.Faults
+		status Status
+		reason Reason
+	}{
+		{
+			// The last stripe, an extra session's, fails once mid-way: the
+			// single session's rewrite gets through.
+			name: "a stripe fails mid-way",
+			faults: func() sftptest.Faults {
+				return sftptest.Faults{FailWrites: &sftptest.WriteFailure{Off: size - 100_000, Len: 1, Times: 1}}
+			},
+			status: StatusOK, reason: ReasonNone,
+		},
+		{
+			name: "the first stripe fails mid-way",
+			faults: func() sftptest.Faults {
+				return sftptest.Faults{FailWrites: &sftptest.WriteFailure{Off: 100_000, Len: 1, Times: 1}}
+			},
+			status: StatusOK, reason: ReasonNone,
+		},
+		{
+			// Every write there fails: the rewrite fails too, and says why.
+			name: "writes there always fail",
+			faults: func() sftptest.Faults {
+				return sftptest.Faults{FailWrites: &sftptest.WriteFailure{Off: size / 2}}
+			},
+			status: StatusUploadFailed, reason: ReasonRemoteError,
+		},
+		{
+			name:   "the server keeps fewer bytes",
+			faults: func() sftptest.Faults { return sftptest.Faults{DiscardAfterBytes: size - 10} },
+			status: StatusUploadFailed, reason: ReasonSizeMismatch,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := tc.faults()
+			s := serverWith(t, f)
+			g := okGroup(t, size)
+			res := newTestPusher(stripedConfig(4)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+			if res.Status != tc.status || res.Reason != tc.reason {
+				t.Fatalf("got %s/%s %v, want %s/%s", res.Status, res.Reason, res.Err, tc.status, tc.reason)
+			}
+			fr := res.Files[0]
+			if fr.Sessions != 1 || !strings.Contains(fr.Fallback, "striped upload over") || !strings.Contains(fr.Fallback, "fell back") {
+				t.Errorf("sessions %d, fallback %q: want 1 and the fallback said", fr.Sessions, fr.Fallback)
+			}
+			if tc.status == StatusOK {
+				sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
+				if f.FailWrites.Failed() != 1 {
+					t.Errorf("%d writes failed, want 1", f.FailWrites.Failed())
+				}
+			}
+			if c := s.Connections(); c != 1 {
+				t.Errorf("%d connections, want 1: the fallback is in the same attempt", c)
+			}
+		})
+	}
+}
+
+// TestPushNotStripedOnLoopback: at loopback's round trip one session is
+// never the cap, so even a file of many stripes goes over one.
+func TestPushNotStripedOnLoopback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pushes 33 MiB")
+	}
+	s := serverWith(t, sftptest.Faults{})
+	g := okGroup(t, 2*minStripe+1)
+	res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	if res.Status != StatusOK {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	if fr := res.Files[0]; fr.Sessions != 1 || fr.Fallback != "" {
+		t.Errorf("sessions %d, fallback %q: want one session", fr.Sessions, fr.Fallback)
+	}
+	if len(s.Opens()) != 1 {
+		t.Errorf("opens %v, want one", s.Opens())
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	p := newTestPusher(Config{})
+	creds := loopbackCreds(s, "/upload")
+	host, _ := creds.ASCIIHost()
+	sess, err := p.connect(context.Background(), creds, host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.close()
+	if rtt, ok := sess.roundTrip(context.Background()); !ok || rtt <= 0 {
+		t.Errorf("roundTrip = %v, %v: want a positive time", rtt, ok)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, ok := sess.roundTrip(ctx); ok {
+		// The reply may win the race with a cancelled ctx; both are fine,
+		// but a cancelled probe must never block.
+		t.Log("probe answered before the cancelled context was seen")
+	}
+}
