@@ -19,6 +19,7 @@ func TestConnectTimeoutBoundsHandshake(t *testing.T) {
 	start := time.Now()
 	res := newTestPusher(Config{ConnectTimeout: limit}).Push(context.Background(), addrCreds(t, addr), okGroup(t, 10))
 	took := time.Since(start)
+	t.Logf("a peer that never sends its banner: %s/%s after %v (limit %v)", res.Status, res.Reason, took, limit)
 	if res.Status != StatusConnectionTimeout || res.Reason != ReasonHandshakeTimeout {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
