@@ -14,6 +14,7 @@ import (
 // batches run one after another, the commands of a batch at the same time.
 // A nil result means the contender does not take part in that workload.
 type contender struct {
+	id    string // for -contenders
 	name  string
 	needs []string // programs that must be on PATH
 	plan  func(e *env, w *workload) [][]*exec.Cmd
@@ -49,8 +50,8 @@ func (e *env) sftpBatch(lines ...string) string {
 	return p
 }
 
-func sftpContender(name string, extra ...string) contender {
-	return contender{name: name, needs: []string{"sftp", "sshpass"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
+func sftpContender(id, name string, extra ...string) contender {
+	return contender{id: id, name: name, needs: []string{"sftp", "sshpass"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
 		one := func(lines ...string) *exec.Cmd {
 			args := append([]string{"-e", "sftp", "-P", strconv.Itoa(e.port)}, extra...)
 			args = append(args, e.sshOpts()...)
@@ -69,7 +70,7 @@ func sftpContender(name string, extra ...string) contender {
 }
 
 var contenders = []contender{
-	{name: "ssh cat (transport limit)", needs: []string{"ssh", "sshpass"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
+	{id: "transport", name: "ssh cat (transport limit)", needs: []string{"ssh", "sshpass"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
 		if w.kind != kindSingle || w.pushOnly {
 			return nil
 		}
@@ -84,9 +85,9 @@ var contenders = []contender{
 		c.Stdin = f
 		return [][]*exec.Cmd{{c}}
 	}},
-	sftpContender("sftp"),
-	sftpContender("sftp aes-gcm -B 261120 -R 64", "-c", "aes128-gcm@openssh.com", "-B", "261120", "-R", "64"),
-	{name: "scp", needs: []string{"scp", "sshpass"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
+	sftpContender("sftp", "sftp"),
+	sftpContender("sftp-tuned", "sftp aes-gcm -B 261120 -R 64", "-c", "aes128-gcm@openssh.com", "-B", "261120", "-R", "64"),
+	{id: "scp", name: "scp", needs: []string{"scp", "sshpass"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
 		return w.each(func(files []dataFile, suffix string) *exec.Cmd {
 			args := append([]string{"-e", "scp", "-q", "-P", strconv.Itoa(e.port)}, e.sshOpts()...)
 			if len(files) == 1 {
@@ -100,9 +101,9 @@ var contenders = []contender{
 			return e.cmd("sshpass", args...)
 		})
 	}},
-	rcloneContender("rclone"),
-	rcloneContender("rclone --sftp-disable-hashcheck", "--sftp-disable-hashcheck"),
-	{name: "curl", needs: []string{"curl"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
+	rcloneContender("rclone", "rclone"),
+	rcloneContender("rclone-nohash", "rclone --sftp-disable-hashcheck", "--sftp-disable-hashcheck"),
+	{id: "curl", name: "curl", needs: []string{"curl"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
 		base := fmt.Sprintf("sftp://%s:%d/~/%s/", e.host, e.port, remoteDir)
 		return w.each(func(files []dataFile, suffix string) *exec.Cmd {
 			args := []string{"-sS", "--insecure", "-K", e.curlConfig}
@@ -118,24 +119,11 @@ var contenders = []contender{
 			return e.cmd("curl", args...)
 		})
 	}},
-	{name: "Push", plan: func(e *env, w *workload) [][]*exec.Cmd {
-		args := []string{"-child", "-host", e.host, "-port", strconv.Itoa(e.port), "-user", e.user, "-folder", remoteDir}
-		switch w.kind {
-		case kindSetup:
-			args = append(args, "-repeat", strconv.Itoa(w.pushes))
-		case kindParallel:
-			args = append(args, "-parallel", strconv.Itoa(w.pushes))
-		}
-		args = append(args, "push")
-		for _, f := range w.files {
-			args = append(args, f.local+"="+f.remote)
-		}
-		return [][]*exec.Cmd{{e.cmd(e.self, args...)}}
-	}},
+	pushContender("push", "Push", ""),
 }
 
-func rcloneContender(name string, extra ...string) contender {
-	return contender{name: name, needs: []string{"rclone"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
+func rcloneContender(id, name string, extra ...string) contender {
+	return contender{id: id, name: name, needs: []string{"rclone"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
 		if len(extra) > 0 && w.kind != kindSingle {
 			return nil // the hash check matters only for the big file
 		}
@@ -152,5 +140,27 @@ func rcloneContender(name string, extra ...string) contender {
 			}
 			return e.cmd("rclone", args...)
 		})
+	}}
+}
+
+// pushContender runs Push in a child process: this program, or another
+// build of it (bin) for before/after comparisons.
+func pushContender(id, name, bin string) contender {
+	return contender{id: id, name: name, plan: func(e *env, w *workload) [][]*exec.Cmd {
+		args := []string{"-child", "-host", e.host, "-port", strconv.Itoa(e.port), "-user", e.user, "-folder", remoteDir}
+		switch w.kind {
+		case kindSetup:
+			args = append(args, "-repeat", strconv.Itoa(w.pushes))
+		case kindParallel:
+			args = append(args, "-parallel", strconv.Itoa(w.pushes))
+		}
+		args = append(args, "push")
+		for _, f := range w.files {
+			args = append(args, f.local+"="+f.remote)
+		}
+		if bin == "" {
+			bin = e.self
+		}
+		return [][]*exec.Cmd{{e.cmd(bin, args...)}}
 	}}
 }

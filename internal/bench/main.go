@@ -148,8 +148,9 @@ func run() int {
 	parallel := flag.Int("parallel", 64, "pushes at once in the parallel workload")
 	parSize := flag.Int64("parsize", 16<<20, "file size in the parallel workload, bytes")
 	only := flag.String("workloads", "", "comma-separated workloads to run (default all): single,setup,group,parallel,flat")
-	who := flag.String("contenders", "", "comma-separated substrings of contender names to run (default all)")
+	who := flag.String("contenders", "", "comma-separated contenders to run (default all): transport,sftp,sftp-tuned,scp,rclone,rclone-nohash,curl,push")
 	dataRoot := flag.String("data", "", "directory for the local files (default: a temp directory)")
+	baseline := flag.String("baseline", "", "another build of this program (go build -o ... ./internal/bench at an older commit): adds its Push as the contender \"Push (baseline)\", for before/after figures in one run")
 	flag.Parse()
 	if *smoke {
 		*rounds, *size, *flat, *setups, *parallel, *parSize = 1, 4<<20, 0, 3, 4, 256<<10
@@ -208,6 +209,9 @@ func run() int {
 		e.rclonePass = strings.TrimSpace(string(out))
 	}
 
+	if *baseline != "" {
+		contenders = append(contenders, pushContender("push-baseline", "Push (baseline)", *baseline))
+	}
 	workloads := e.makeWorkloads(*size, *flat, *setups, *parallel, *parSize, *rounds)
 	fmt.Printf("bench: %s; %d CPUs; %s; %s; %s; remote folder: %s; load %s\n",
 		cpuModel(), runtime.NumCPU(), kernel(), versionOf("ssh", "-V"), runtime.Version(), tmpfsNote, loadavg())
@@ -220,7 +224,7 @@ func run() int {
 		}
 		var cs []contender
 		for _, c := range contenders {
-			if *who != "" && !containsSub(strings.Split(*who, ","), c.name) {
+			if *who != "" && !contains(strings.Split(*who, ","), c.id) {
 				continue
 			}
 			if c.plan(e, w) == nil || !installed(c.needs) {
@@ -413,15 +417,6 @@ func debPackages(tools []string) string {
 func contains(list []string, s string) bool {
 	for _, l := range list {
 		if strings.EqualFold(strings.TrimSpace(l), s) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsSub(list []string, s string) bool {
-	for _, l := range list {
-		if l = strings.TrimSpace(l); l != "" && strings.Contains(strings.ToLower(s), strings.ToLower(l)) {
 			return true
 		}
 	}
