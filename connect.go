@@ -180,7 +180,15 @@ func startSFTP(c *ssh.Client, opts ...sftp.ClientOption) (*sftp.Client, error) {
 		sess.Close()
 		return nil, err
 	}
-	sc, err := sftp.NewClientPipe(r, w, opts...)
+	// hello asks for the server's limits before pkg/sftp starts; pkg/sftp
+	// then sees the same VERSION and never knows.
+	h, err := hello(r, w)
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	opts = append(opts, sftp.MaxPacketUnchecked(writeSize(h.limits)))
+	sc, err := sftp.NewClientPipe(&replayReader{first: h.version, r: r}, newInitSkipper(w), opts...)
 	if err != nil {
 		sess.Close()
 		return nil, err
