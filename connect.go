@@ -103,7 +103,7 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 		},
 		ClientVersion: clientVersion,
 	}
-	bc := &bannerConn{Conn: conn}
+	bc := &bannerConn{Conn: tuneTCP(conn)}
 	sc, chans, reqs, err := ssh.NewClientConn(bc, subject, cfg)
 	if err != nil {
 		s.serverVersion = bc.banner()
