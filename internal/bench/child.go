@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 
@@ -36,6 +37,13 @@ func runChild(args []string) int {
 	repeat := fs.Int("repeat", 1, "")
 	parallel := fs.Int("parallel", 1, "")
 	fs.Parse(args)
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		// For finding where Push's CPU goes: go tool pprof <binary> <path>.
+		f, err := os.Create(path)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	if fs.NArg() == 0 || fs.Arg(0) != "push" {
 		fmt.Fprintln(os.Stderr, "bench -child: want 'push'")
 		return 2
