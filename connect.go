@@ -102,7 +102,7 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 		HostKeyAlgorithms: hostKeyAlgorithms,
 		ClientVersion:     clientVersion,
 	}
-	bc := &bannerConn{Conn: s.guard.counted(conn)}
+	bc := &bannerConn{Conn: s.guard.counted(tuneTCP(conn))}
 	sc, chans, reqs, err := ssh.NewClientConn(bc, subject, cfg)
 	if err != nil {
 		s.serverVersion = bc.banner()
@@ -181,7 +181,15 @@ func startSFTP(c *ssh.Client, g *guard, opts ...sftp.ClientOption) (*sftp.Client
 		sess.Close()
 		return nil, err
 	}
-	sc, err := sftp.NewClientPipe(g.replies(r), w, opts...)
+	// hello asks for the server's limits before pkg/sftp starts; pkg/sftp
+	// then sees the same VERSION and never knows.
+	h, err := hello(r, w)
+	if err != nil {
+		sess.Close()
+		return nil, err
+	}
+	opts = append(opts, sftp.MaxPacketUnchecked(writeSize(h.limits)))
+	sc, err := sftp.NewClientPipe(g.replies(&replayReader{first: h.version, r: r}), newInitSkipper(w), opts...)
 	if err != nil {
 		sess.Close()
 		return nil, err

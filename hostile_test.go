@@ -208,19 +208,16 @@ func TestHostileTransport(t *testing.T) {
 	})
 }
 
-// SFTP protocol numbers (draft-ietf-secsh-filexfer-02).
+// SFTP protocol numbers (draft-ietf-secsh-filexfer-02) beyond those
+// limits.go names.
 const (
-	fxpInit     = 1
-	fxpVersion  = 2
-	fxpOpen     = 3
-	fxpClose    = 4
-	fxpWrite    = 6
-	fxpFstat    = 8
-	fxpStat     = 17
-	fxpStatus   = 101
-	fxpHandle   = 102
-	fxpAttrs    = 105
-	fxpExtended = 200
+	fxpOpen   = 3
+	fxpClose  = 4
+	fxpWrite  = 6
+	fxpFstat  = 8
+	fxpStat   = 17
+	fxpHandle = 102
+	fxpAttrs  = 105
 )
 
 // sftpPacket frames an SFTP packet: length, type, body.

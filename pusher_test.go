@@ -445,6 +445,12 @@ func newTestPusher(cfg Config) *Pusher {
 	if cfg.AllowNetworks == nil {
 		cfg.AllowNetworks = []netip.Prefix{loopbackNet}
 	}
+	// Tests that are not about timeouts get a generous connect limit: a
+	// shared machine under load can take seconds for sshd's password
+	// check. Tests of the timeout set their own.
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 30 * time.Second
+	}
 	return New(cfg)
 }
 

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"sync"
+
+	"github.com/sftppush/sftppush"
+)
+
+// pushConfig is the one place the benchmark builds the library's Config, so
+// that a new default (a destination policy that blocks loopback, a host-key
+// policy) is a one-line change here.
+func pushConfig() sftppush.Config {
+	return sftppush.Config{}
+}
+
+// runChild is the Push contender, run as a child process of the benchmark so
+// that its CPU time and peak RSS are measured exactly like the command-line
+// tools' (wait4's rusage). It pushes groups and exits non-zero if any push is
+// not OK. The password comes from the environment, not the command line.
+//
+//	bench -child push -host H -port P -user U -folder F [-repeat N] [-parallel K] local[=remote] ...
+//
+// -repeat pushes the group N times in a row, each remote name suffixed with
+// "-i"; -parallel pushes K copies of the group at once, likewise suffixed.
+func runChild(args []string) int {
+	fs := flag.NewFlagSet("child", flag.ExitOnError)
+	host := fs.String("host", "127.0.0.1", "")
+	port := fs.Int("port", 0, "")
+	user := fs.String("user", "", "")
+	folder := fs.String("folder", "", "")
+	repeat := fs.Int("repeat", 1, "")
+	parallel := fs.Int("parallel", 1, "")
+	fs.Parse(args)
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		// For finding where Push's CPU goes: go tool pprof <binary> <path>.
+		f, err := os.Create(path)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
+	if fs.NArg() == 0 || fs.Arg(0) != "push" {
+		fmt.Fprintln(os.Stderr, "bench -child: want 'push'")
+		return 2
+	}
+	files := fs.Args()[1:]
+	creds := sftppush.Credentials{Host: *host, Port: *port, Username: *user, Password: os.Getenv("BENCH_PASSWORD"), Folder: *folder}
+	p := sftppush.New(pushConfig())
+
+	group := func(suffix string) sftppush.Group {
+		var g sftppush.Group
+		for i, f := range files {
+			local, remote, _ := strings.Cut(f, "=")
+			if remote == "" {
+				remote = baseName(local)
+			}
+			file := sftppush.File{Path: local, RemoteName: remote + suffix}
+			if i == 0 {
+				g.Main = file
+			} else {
+				g.Extras = append(g.Extras, file)
+			}
+		}
+		g.RecordingID = "bench" + suffix
+		return g
+	}
+	var mu sync.Mutex
+	failed := 0
+	push := func(suffix string) {
+		res := p.Push(context.Background(), creds, group(suffix))
+		ok := res.Status == sftppush.StatusOK && res.Err == nil
+		if !ok {
+			mu.Lock()
+			failed++
+			fmt.Fprintf(os.Stderr, "push%s: %s %s: %v\n", suffix, res.Status, res.Reason, res.Err)
+			mu.Unlock()
+		}
+	}
+	for r := 0; r < *repeat; r++ {
+		if *parallel <= 1 {
+			suffix := ""
+			if *repeat > 1 {
+				suffix = fmt.Sprintf("-%d", r)
+			}
+			push(suffix)
+			continue
+		}
+		var wg sync.WaitGroup
+		for k := 0; k < *parallel; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				push(fmt.Sprintf("-%d", k))
+			}()
+		}
+		wg.Wait()
+	}
+	fmt.Printf("peak-rss %d\n", selfPeakRSS())
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}

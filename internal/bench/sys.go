@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/internal/sshdtest"
+)
+
+// mountTmpfs mounts a tmpfs of the given size on dir, owned by the test
+// user, so that the server's disk does not drown the protocol. Without the
+// permission to mount it says so and leaves dir on disk.
+func mountTmpfs(tb sftptest.TB, dir string, size int64) (note string, unmount func()) {
+	uid, gid := sshdtest.UIDGID(tb)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "disk (" + err.Error() + ")", func() {}
+	}
+	os.Chown(dir, uid, gid)
+	opts := fmt.Sprintf("size=%d,uid=%d,gid=%d,mode=0755", size, uid, gid)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "sftppush-bench", dir).CombinedOutput(); err != nil {
+		return fmt.Sprintf("disk (mounting a tmpfs was not permitted: %s)", strings.TrimSpace(string(out))), func() {}
+	}
+	return "tmpfs", func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			fmt.Printf("bench: umount %s: %v: %s\n", dir, err, out)
+		}
+	}
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func kernel() string {
+	b, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	return "Linux " + strings.TrimSpace(string(b))
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// versionOf runs a tool's version flag and returns the first line.
+func versionOf(tool string, args ...string) string {
+	out, err := exec.Command(tool, args...).CombinedOutput()
+	if err != nil && len(out) == 0 {
+		return tool + " ?"
+	}
+	l, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return l
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// reference names the row each workload's ratios are taken against: the
+// best OpenSSH sftp configuration for the big file, sftp's defaults
+// otherwise.
+func reference(w *workload) string {
+	if w.kind == kindSingle {
+		return "sftp aes-gcm -B 261120 -R 64"
+	}
+	return "sftp"
+}
+
+type row struct {
+	w            *workload
+	contender    string
+	wall         []time.Duration // sorted
+	cpu, rss     float64         // medians: CPU seconds, bytes
+	failed       int
+	rssPerFlight bool
+}
+
+func summarize(w *workload, name string, ss []sample) row {
+	r := row{w: w, contender: name}
+	var cpus, rsss []float64
+	for _, s := range ss {
+		if s.failed != "" {
+			r.failed++
+			continue
+		}
+		r.wall = append(r.wall, s.wall)
+		cpus = append(cpus, s.cpu.Seconds())
+		rsss = append(rsss, float64(s.rss))
+	}
+	slices.Sort(r.wall)
+	r.cpu, r.rss = median(cpus), median(rsss)
+	if w.kind == kindParallel {
+		r.rss /= float64(w.pushes)
+	}
+	return r
+}
+
+func median[T ~int64 | ~float64](v []T) T {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// rate is the row's figure for one wall time: MB/s, or ms per push for the
+// setup workload.
+func (r row) rate(d time.Duration) float64 {
+	if r.w.kind == kindSetup {
+		return ms(d) / float64(r.w.pushes)
+	}
+	return float64(r.w.bytes()) / d.Seconds() / 1e6
+}
+
+// cpuFigure is CPU seconds per GiB, or CPU ms per push for setup.
+func (r row) cpuFigure() float64 {
+	if r.w.kind == kindSetup {
+		return r.cpu * 1000 / float64(r.w.pushes)
+	}
+	return r.cpu / (float64(r.w.bytes()) / (1 << 30))
+}
+
+func printTable(out io.Writer, rows []row) {
+	fmt.Fprintln(out, "\n| workload | contender | median | min-max | client CPU | peak RSS | time vs ref | CPU vs ref | RSS vs ref |")
+	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
+	refs := map[*workload]row{}
+	for _, r := range rows {
+		if r.contender == reference(r.w) {
+			refs[r.w] = r
+		}
+	}
+	for _, r := range rows {
+		label := r.w.name
+		switch r.w.kind {
+		case kindSingle:
+			label = fmt.Sprintf("one file (%s)", size(r.w.bytes()))
+			if r.w.pushOnly {
+				label = fmt.Sprintf("RSS flatness (%s)", size(r.w.bytes()))
+			}
+		case kindSetup:
+			label = fmt.Sprintf("setup x%d (1 KiB)", r.w.pushes)
+		case kindGroup:
+			label = fmt.Sprintf("group (%s, 4 files)", size(r.w.bytes()))
+		case kindParallel:
+			label = fmt.Sprintf("%d at once (%s each)", r.w.pushes, size(r.w.files[0].size))
+		}
+		name := r.contender
+		if name == reference(r.w) {
+			name += " (ref)"
+		}
+		if len(r.wall) == 0 {
+			fmt.Fprintf(out, "| %s | %s | failed | | | | | | |\n", label, name)
+			continue
+		}
+		unit, cpuUnit, rssUnit := "MB/s", "s/GiB", "MiB"
+		if r.w.kind == kindSetup {
+			unit, cpuUnit = "ms/push", "ms/push"
+		}
+		if r.w.kind == kindParallel {
+			rssUnit = "MiB/push"
+		}
+		med := median(r.wall)
+		lo, hi := r.rate(r.wall[0]), r.rate(r.wall[len(r.wall)-1])
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		ratios := "| | |"
+		if ref, ok := refs[r.w]; ok && len(ref.wall) > 0 {
+			ratios = fmt.Sprintf("| %.2fx | %.2fx | %.2fx |", float64(med)/float64(median(ref.wall)), r.cpu/ref.cpu, r.rss/ref.rss)
+		}
+		fails := ""
+		if r.failed > 0 {
+			fails = fmt.Sprintf(" (%d failed)", r.failed)
+		}
+		fmt.Fprintf(out, "| %s | %s%s | %.1f %s | %.1f-%.1f | %.2f %s | %.1f %s %s\n",
+			label, name, fails, r.rate(med), unit, lo, hi, r.cpuFigure(), cpuUnit, r.rss/(1<<20), rssUnit, ratios)
+	}
+	// The third 1 GiB target compares with the transport limit.
+	for _, r := range rows {
+		if r.w.kind != kindSingle || r.contender != "Push" || len(r.wall) == 0 {
+			continue
+		}
+		for _, t := range rows {
+			if t.w == r.w && strings.HasPrefix(t.contender, "ssh cat") && len(t.wall) > 0 {
+				fmt.Fprintf(out, "\n%s: Push takes %.2fx the transport limit's time.\n", r.w.name, float64(median(r.wall))/float64(median(t.wall)))
+			}
+		}
+	}
+}
+
+func size(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	default:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package sftppush
+
+const haveQuickAck = false
+
+func setQuickAck(uintptr) {}
