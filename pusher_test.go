@@ -456,33 +456,3 @@ func newTestPusher(cfg Config) *Pusher {
 
 // loopbackNet is where every test server listens.
 var loopbackNet = netip.MustParsePrefix("127.0.0.0/8")
-
-// BenchmarkPush1GiB pushes one 1 GiB main file to the embedded server and
-// reports MB/s (go test -run=^$ -bench=Push1GiB -benchtime=3x).
-func BenchmarkPush1GiB(b *testing.B) {
-	const size = 1 << 30
-	s := sftptest.NewServer(b)
-	s.MkdirAll("/upload")
-	dir := b.TempDir()
-	path := filepath.Join(dir, "big.mp4")
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	chunk := make([]byte, 1<<20)
-	for i := 0; i < size/len(chunk); i++ {
-		rand.Read(chunk)
-		f.Write(chunk)
-	}
-	f.Close()
-	p := newTestPusher(Config{})
-	creds := loopbackCreds(s, "/upload")
-	g := Group{RecordingID: "big", Main: File{Path: path}}
-	b.SetBytes(size)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if res := p.Push(context.Background(), creds, g); res.Status != StatusOK {
-			b.Fatalf("push: %s/%s %v", res.Status, res.Reason, res.Err)
-		}
-	}
-}
