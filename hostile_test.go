@@ -10,12 +10,12 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pkg/sftp"
+	"github.com/sftppush/sftppush/internal/sftptest"
 	"go.uber.org/goleak"
 	"golang.org/x/crypto/ssh"
 )
@@ -23,44 +23,6 @@ import (
 // Hostile and broken servers. Whatever a server sends, a push ends with a
 // clear Status and Reason, within a bounded time, without a panic and
 // without leaving a goroutine behind.
-
-// rawServer listens on 127.0.0.1 and runs behave on every connection. It
-// joins its goroutines in t.Cleanup.
-func rawServer(t *testing.T, behave func(c net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns[c] = true
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				behave(c)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
-}
 
 // hostileCase is one misbehaving server and the outcome it must give.
 type hostileCase struct {
@@ -127,14 +89,14 @@ func TestHostileTransport(t *testing.T) {
 		{
 			name: "closes after the banner",
 			addr: func(t *testing.T) string {
-				return rawServer(t, func(c net.Conn) { io.WriteString(c, banner) })
+				return sftptest.RawListener(t, func(c net.Conn) { io.WriteString(c, banner) })
 			},
 			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
 		},
 		{
 			name: "closes mid key exchange",
 			addr: func(t *testing.T) string {
-				return rawServer(t, func(c net.Conn) {
+				return sftptest.RawListener(t, func(c net.Conn) {
 					io.WriteString(c, banner)
 					readSome(c, 200*time.Millisecond) // the client's banner and KEXINIT
 				})
@@ -144,7 +106,7 @@ func TestHostileTransport(t *testing.T) {
 		{
 			name: "garbage lines instead of a banner",
 			addr: func(t *testing.T) string {
-				return rawServer(t, func(c net.Conn) {
+				return sftptest.RawListener(t, func(c net.Conn) {
 					for range 2000 {
 						if _, err := io.WriteString(c, "220 welcome to my FTP server\r\n"); err != nil {
 							return
@@ -157,7 +119,7 @@ func TestHostileTransport(t *testing.T) {
 		{
 			name: "binary garbage instead of a banner",
 			addr: func(t *testing.T) string {
-				return rawServer(t, func(c net.Conn) {
+				return sftptest.RawListener(t, func(c net.Conn) {
 					b := make([]byte, 64<<10)
 					rand.Read(b)
 					c.Write(b)
@@ -169,7 +131,7 @@ func TestHostileTransport(t *testing.T) {
 		{
 			name: "banner then an oversized packet",
 			addr: func(t *testing.T) string {
-				return rawServer(t, func(c net.Conn) {
+				return sftptest.RawListener(t, func(c net.Conn) {
 					io.WriteString(c, banner)
 					c.Write([]byte{0xFF, 0xFF, 0xFF, 0xF0, 4, 20})
 					readSome(c, time.Second)
@@ -180,7 +142,7 @@ func TestHostileTransport(t *testing.T) {
 		{
 			name: "banner then random packets",
 			addr: func(t *testing.T) string {
-				return rawServer(t, func(c net.Conn) {
+				return sftptest.RawListener(t, func(c net.Conn) {
 					io.WriteString(c, banner)
 					b := make([]byte, 4096)
 					rand.Read(b)
@@ -194,7 +156,7 @@ func TestHostileTransport(t *testing.T) {
 		{
 			name: "drips the banner a byte at a time",
 			addr: func(t *testing.T) string {
-				return rawServer(t, func(c net.Conn) {
+				return sftptest.RawListener(t, func(c net.Conn) {
 					for i := range 1000 {
 						if _, err := c.Write([]byte{"SSH-2.0-"[i%8]}); err != nil {
 							return

@@ -66,16 +66,9 @@ func (g *guard) keepalive(c *ssh.Client, every time.Duration, countMax int) {
 	}()
 }
 
-// keepaliveInterval is the keepalive interval; zero or less turns it off.
+// keepaliveInterval is the keepalive interval; zero turns it off.
 func (p *Pusher) keepaliveInterval() time.Duration {
-	switch d := p.cfg.KeepaliveInterval; {
-	case d < 0:
-		return 0
-	case d == 0:
-		return DefaultKeepaliveInterval
-	default:
-		return d
-	}
+	return durationSetting(p.cfg.KeepaliveInterval, DefaultKeepaliveInterval)
 }
 
 func (p *Pusher) keepaliveCountMax() int {

@@ -184,14 +184,19 @@ func (g *guard) stop() {
 	g.wg.Wait()
 }
 
-// stallTimeout is the watchdog's limit; zero or less turns it off.
+// stallTimeout is the watchdog's limit; zero turns it off.
 func (p *Pusher) stallTimeout() time.Duration {
-	switch d := p.cfg.StallTimeout; {
+	return durationSetting(p.cfg.StallTimeout, DefaultStallTimeout)
+}
+
+// durationSetting reads a Config duration whose zero value means def and
+// whose negative values mean off (returned as 0).
+func durationSetting(d, def time.Duration) time.Duration {
+	switch {
 	case d < 0:
 		return 0
 	case d == 0:
-		return DefaultStallTimeout
-	default:
-		return d
+		return def
 	}
+	return d
 }

@@ -3,6 +3,7 @@ package sftptest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -13,16 +14,18 @@ import (
 // garbage is what GarbageListener answers instead of an SSH banner.
 const garbage = "HTTP/1.1 400 Bad Request\r\n\r\n"
 
-// SilentListener returns the "127.0.0.1:port" address of a listener that
-// accepts TCP connections and never sends a byte: a peer that never sends
-// an SSH banner. The listener and its connections are closed by t.Cleanup.
-func SilentListener(t TB) string {
+// RawListener returns the "127.0.0.1:port" address of a listener that runs
+// behave on every connection it accepts, each in its own goroutine, and
+// closes the connection when behave returns. t.Cleanup closes the listener
+// and every live connection, then waits for all its goroutines: behave must
+// return once its connection is closed.
+func RawListener(t TB, behave func(c net.Conn)) string {
 	t.Helper()
 	ln := listenLoopback(t)
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
-		conns []net.Conn
+		conns = map[net.Conn]bool{}
 	)
 	wg.Go(func() {
 		for {
@@ -31,41 +34,45 @@ func SilentListener(t TB) string {
 				return
 			}
 			mu.Lock()
-			conns = append(conns, c)
+			conns[c] = true
 			mu.Unlock()
+			wg.Go(func() {
+				defer func() {
+					c.Close()
+					mu.Lock()
+					delete(conns, c)
+					mu.Unlock()
+				}()
+				behave(c)
+			})
 		}
 	})
 	t.Cleanup(func() {
 		ln.Close()
-		wg.Wait() // the accept loop has returned: conns no longer grows
-		for _, c := range conns {
+		mu.Lock()
+		for c := range conns {
 			c.Close()
 		}
+		mu.Unlock()
+		wg.Wait()
 	})
 	return ln.Addr().String()
 }
 
+// SilentListener returns the "127.0.0.1:port" address of a listener that
+// accepts TCP connections and never sends a byte: a peer that never sends
+// an SSH banner. The listener and its connections are closed by t.Cleanup.
+func SilentListener(t TB) string {
+	t.Helper()
+	return RawListener(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+}
+
 // GarbageListener returns the "127.0.0.1:port" address of a listener that
-// accepts TCP connections, writes "HTTP/1.1 400 Bad Request\r\n\r\n" and
-// closes them. It is closed by t.Cleanup.
+// answers every connection with an HTTP error instead of an SSH banner,
+// then closes it. It is closed by t.Cleanup.
 func GarbageListener(t TB) string {
 	t.Helper()
-	ln := listenLoopback(t)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { answerGarbage(c) })
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return RawListener(t, answerGarbage)
 }
 
 // answerGarbage sends the garbage, then half-closes and drains the
