@@ -43,8 +43,8 @@ func (a *attempt) runCheck(ctx context.Context) {
 	fr := &a.files[0]
 	probe := path.Join(a.creds.Folder, fr.Remote)
 	fr.Method = MethodInPlace
-	created, err := a.put(ctx, fr, probe, bytes.NewReader(probeData))
-	if err == nil {
+	created, verified, err := a.put(ctx, fr, probe, bytes.NewReader(probeData))
+	if err == nil && !verified {
 		err = a.verify(ctx, probe, fr.Size)
 	}
 	if created {

@@ -33,6 +33,10 @@ type session struct {
 
 	stopCancel func() bool // unregisters the close-on-cancel hook
 	guard      *guard      // keepalive and progress watchdog (watchdog.go)
+
+	hello       *sftpHello   // what the first session's start-up learnt, round trip included
+	concurrency int          // Config.Concurrency, for the extra sessions
+	extra       *sessionPool // extra SFTP sessions for striping (stripe.go); nil if none
 }
 
 // close tears the connection down and waits until the SSH and SFTP clients'
@@ -52,6 +56,7 @@ func (s *session) close() {
 		s.ssh.Close()
 		s.ssh.Wait()
 	}
+	s.extra.close() // after the connection: a session still starting fails at once
 }
 
 // connect opens the SFTP connection: resolve, dial, SSH handshake with
@@ -111,7 +116,8 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 	s.ssh = ssh.NewClient(sc, chans, reqs)
 	s.serverVersion = string(sc.ServerVersion())
 
-	s.sftp, err = startSFTP(s.ssh, s.guard, sftpOptions(p.cfg.Concurrency)...)
+	s.concurrency = p.cfg.Concurrency
+	s.sftp, s.hello, err = startSFTP(s.ssh, s.guard, s.concurrency, nil)
 	if err != nil {
 		r := ReasonSubsystemUnavailable
 		if isTimeout(err) {
@@ -161,40 +167,40 @@ func (b *bannerConn) banner() string {
 // startSFTP opens a session channel and starts the sftp subsystem on it. It
 // does what sftp.NewClient does, but leaves the channel's stderr to the ssh
 // package, which discards it, instead of a pipe nobody reads. Every reply
-// from the server counts as progress for g's watchdog.
-func startSFTP(c *ssh.Client, g *guard, opts ...sftp.ClientOption) (*sftp.Client, error) {
+// from the server counts as progress for g's watchdog. known is passed on
+// to hello: nil for the connection's first session.
+func startSFTP(c *ssh.Client, g *guard, concurrency int, known *sftpHello) (*sftp.Client, *sftpHello, error) {
 	sess, err := c.NewSession()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	fail := func(err error) (*sftp.Client, *sftpHello, error) {
+		sess.Close()
+		return nil, nil, err
 	}
 	w, err := sess.StdinPipe()
 	if err != nil {
-		sess.Close()
-		return nil, err
+		return fail(err)
 	}
 	r, err := sess.StdoutPipe()
 	if err != nil {
-		sess.Close()
-		return nil, err
+		return fail(err)
 	}
 	if err := sess.RequestSubsystem("sftp"); err != nil {
-		sess.Close()
-		return nil, err
+		return fail(err)
 	}
 	// hello asks for the server's limits before pkg/sftp starts; pkg/sftp
 	// then sees the same VERSION and never knows.
-	h, err := hello(r, w)
+	h, err := hello(r, w, known)
 	if err != nil {
-		sess.Close()
-		return nil, err
+		return fail(err)
 	}
-	opts = append(opts, sftp.MaxPacketUnchecked(writeSize(h.limits)))
+	opts := append(sftpOptions(concurrency), sftp.MaxPacketUnchecked(writeSize(h.limits)))
 	sc, err := sftp.NewClientPipe(g.replies(&replayReader{first: h.version, r: r}), newInitSkipper(w), opts...)
 	if err != nil {
-		sess.Close()
-		return nil, err
+		return fail(err)
 	}
-	return sc, nil
+	return sc, h, nil
 }
 
 func sftpOptions(concurrency int) []sftp.ClientOption {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // SFTP packet types and constants used by the limits exchange (draft-ietf-
@@ -66,12 +67,18 @@ func writeSize(l *sftpLimits) int {
 }
 
 // sftpHello is what the SFTP start-up exchange learnt: the server's VERSION
-// packet as it came (to replay to pkg/sftp) and its limits, if it stated
-// them.
+// packet as it came (to replay to pkg/sftp), its limits if it stated them,
+// and the connection's round trip.
 type sftpHello struct {
 	version    []byte // the whole VERSION packet, length field included
 	extensions map[string]string
 	limits     *sftpLimits
+
+	// rtt is the shorter of the two request-reply exchanges hello made
+	// (INIT/VERSION and the limits request): one round trip of the
+	// network plus the SFTP server's least work. Striping (stripe.go)
+	// decides from it how many sessions pay, at no extra round trip.
+	rtt time.Duration
 }
 
 // hello does the SFTP start-up exchange on the subsystem's pipes before
@@ -83,8 +90,13 @@ type sftpHello struct {
 // A server that answers the limits request with an error or garbage leaves
 // limits nil. A broken INIT/VERSION exchange is an error: pkg/sftp would
 // have failed the same way.
-func hello(r io.Reader, w io.Writer) (*sftpHello, error) {
+//
+// known, if not nil, is what the connection's first session learnt: an
+// extra session of the same connection talks to the same server, so it
+// takes those limits and spares the round trip.
+func hello(r io.Reader, w io.Writer, known *sftpHello) (*sftpHello, error) {
 	// INIT, version 3, no extensions.
+	start := time.Now()
 	if _, err := w.Write([]byte{0, 0, 0, 5, fxpInit, 0, 0, 0, 3}); err != nil {
 		return nil, fmt.Errorf("sending SFTP init: %w", err)
 	}
@@ -96,10 +108,15 @@ func hello(r io.Reader, w io.Writer) (*sftpHello, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &sftpHello{version: raw, extensions: ext}
+	h := &sftpHello{version: raw, extensions: ext, rtt: time.Since(start)}
+	if known != nil {
+		h.limits = known.limits
+		return h, nil
+	}
 	if _, ok := ext[limitsExtension]; !ok {
 		return h, nil
 	}
+	start = time.Now()
 	const id = 1 // nothing else is in flight yet
 	req := binary.BigEndian.AppendUint32(nil, 0)
 	req = append(req, fxpExtended)
@@ -114,6 +131,7 @@ func hello(r io.Reader, w io.Writer) (*sftpHello, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading SFTP limits: %w", err)
 	}
+	h.rtt = min(h.rtt, time.Since(start))
 	h.limits, _ = parseLimitsReply(reply[4:], id) // an error or a status: use the defaults
 	return h, nil
 }

@@ -231,6 +231,7 @@ func (a *attempt) open(ctx context.Context) bool {
 		return false
 	}
 	a.connected = time.Now()
+	a.startExtraSessions()
 
 	if err := a.checkFolder(ctx); err != nil {
 		a.sess.close()

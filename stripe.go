@@ -88,26 +88,107 @@ func (c *Config) minStripe() int64 {
 	return minStripe
 }
 
-// stripeCount decides how many sessions write a file of size bytes. Only
-// a file large enough to be striped costs a round-trip probe.
-func (a *attempt) stripeCount(ctx context.Context, size int64) int {
+// stripeCount decides how many sessions write a file of size bytes, from
+// the round trip the connection's SFTP start-up measured.
+func (a *attempt) stripeCount(size int64) int {
 	cfg := &a.p.cfg
-	limit, ms := cfg.maxSessions(), cfg.minStripe()
-	if limit < 2 || size < 2*ms {
-		return 1
-	}
 	rtt := cfg.stripe.rtt
-	if rtt <= 0 {
-		var ok bool
-		if rtt, ok = a.sess.roundTrip(ctx); !ok {
-			return 1
+	if rtt <= 0 && a.sess.hello != nil {
+		rtt = a.sess.hello.rtt
+	}
+	return sessionsFor(size, rtt, cfg.maxSessions(), cfg.minStripe())
+}
+
+// startExtraSessions starts, in the background, the extra SFTP sessions the
+// group's largest file will want, as soon as the connection is up: they
+// come up while the first session checks the folder and opens the file, so
+// striping starts at full width instead of after five more round trips. A
+// group with no file to stripe (every file under two stripes, a short
+// round trip, MaxSessions 1) starts none. A local file that cannot be
+// read now is left out; uploadAll reports it.
+func (a *attempt) startExtraSessions() {
+	n := 1
+	for i := range a.files {
+		fr := &a.files[i]
+		size := fr.Size
+		if !fr.Main {
+			fi, err := os.Stat(fr.Local)
+			if err != nil {
+				continue
+			}
+			size = fi.Size()
+		}
+		n = max(n, a.stripeCount(size))
+	}
+	if n > 1 {
+		a.sess.extra = startPool(a.sess, n-1)
+	}
+}
+
+// sessionPool holds a connection's extra SFTP sessions. Each starts in its
+// own goroutine; the striped uploads of the group's files share them, and
+// the connection's close closes them.
+type sessionPool struct {
+	slots []*poolSlot
+	wg    sync.WaitGroup
+}
+
+// poolSlot is one extra session, once its start has ended.
+type poolSlot struct {
+	done chan struct{} // closed when the start has ended
+	c    *sftp.Client  // nil if the server refused it (OpenSSH's MaxSessions)
+}
+
+// startPool starts n extra sessions on s. They take the first session's
+// limits, so each costs the channel open, the subsystem request and SFTP's
+// INIT: three round trips.
+func startPool(s *session, n int) *sessionPool {
+	p := &sessionPool{}
+	for range n {
+		sl := &poolSlot{done: make(chan struct{})}
+		p.slots = append(p.slots, sl)
+		p.wg.Go(func() {
+			defer close(sl.done)
+			sl.c, _, _ = startSFTP(s.ssh, s.guard, s.concurrency, s.hello) // refused: one session fewer
+		})
+	}
+	return p
+}
+
+// size is how many extra sessions the pool has or is starting.
+func (p *sessionPool) size() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.slots)
+}
+
+// ready returns the slot's session if its start has ended well.
+func (sl *poolSlot) ready() *sftp.Client {
+	select {
+	case <-sl.done:
+		return sl.c
+	default:
+		return nil
+	}
+}
+
+// close waits for every start to end and closes the sessions. The
+// connection is closed first, so no start can block.
+func (p *sessionPool) close() {
+	if p == nil {
+		return
+	}
+	p.wg.Wait()
+	for _, sl := range p.slots {
+		if sl.c != nil {
+			sl.c.Close()
 		}
 	}
-	return sessionsFor(size, rtt, limit, ms)
 }
 
 // uploadStriped uploads a large file at a long round trip over several
-// SFTP sessions of the connection, each writing its own stripe of the
+// SFTP sessions of the connection, each writing its own stripes of the
 // remote path, and verifies the remote size. It reports whether it did:
 // when it returns false the caller uploads the file over one session as
 // usual, truncating whatever the stripes wrote. That is the fallback for a
@@ -117,11 +198,11 @@ func (a *attempt) stripeCount(ctx context.Context, size int64) int {
 // session then fails at once and classifies the failure as usual.
 func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt) bool {
 	fr.Sessions = 1
-	n := a.stripeCount(ctx, fr.Size)
+	n := min(a.stripeCount(fr.Size), 1+a.sess.extra.size())
 	if n < 2 {
 		return false
 	}
-	used, sent, err := a.stripe(ctx, remote, local, fr.Size, n)
+	used, sent, err := a.stripe(remote, local, fr.Size, n)
 	if err != nil {
 		// used is 0 when the file could not even be opened: the single
 		// session will say why, and there was nothing to fall back from.
@@ -135,22 +216,19 @@ func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote stri
 }
 
 // stripe writes [0, size) of local to remote over the attempt's session and
-// up to n-1 extra SFTP sessions on the same SSH connection. The first
-// session creates and truncates the file and starts writing at once; the
-// others join as they come up, each opening the same path write-only,
-// without truncating. A session the server refuses (OpenSSH's MaxSessions)
-// or that cannot open the file is left out: fewer sessions, not a failure.
-// It returns how many sessions wrote and the bytes they sent; err is the
-// first write, close or size failure.
-func (a *attempt) stripe(ctx context.Context, remote string, local io.ReaderAt, size int64, n int) (used int, sent int64, err error) {
+// n-1 of the pool's extra sessions. The first session creates and
+// truncates the file and starts writing at once; the others join as they
+// come up, each opening the same path write-only, without truncating. A
+// session the server refused, or that cannot open the file, is left out:
+// fewer sessions, not a failure. It returns how many sessions wrote and
+// the bytes they sent; err is the first write, close or size failure.
+func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int) (used int, sent int64, err error) {
 	sh := newStripes(local, size, n)
-	n = int(sh.count) // alignment may leave fewer stripes than sessions
+	n = min(n, int(sh.count)) // alignment may leave fewer stripes than sessions
 	main, err := openRemote(a.sess.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
-	opened := make(chan struct{}) // closed once the truncating open is done
 	if err != nil {
 		sh.abort(err)
 	}
-	close(opened)
 
 	// In tests, every session takes its first stripe before anyone
 	// writes; otherwise each starts as soon as it can.
@@ -172,15 +250,17 @@ func (a *attempt) stripe(ctx context.Context, remote string, local io.ReaderAt, 
 
 	var wg sync.WaitGroup
 	var nused atomic.Int32
-	for range n - 1 {
+	for _, sl := range a.sess.extra.slots[:n-1] {
 		wg.Go(func() {
+			// A session still starting when every stripe is taken has
+			// nothing left to do.
+			select {
+			case <-sl.done:
+			case <-sh.allTaken:
+			}
 			var f *sftp.File
-			if c, err := startSFTP(a.sess.ssh, a.sess.guard, a.stripeOptions()...); err == nil { // else refused: one session fewer
-				defer c.Close()
-				<-opened
-				if !sh.aborted() && !sh.claimed() {
-					f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
-				}
+			if c := sl.ready(); c != nil && !sh.aborted() && !sh.claimed() {
+				f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
 			}
 			if off, end, ok := start(f); f != nil && sh.work(f, off, end, ok) {
 				nused.Add(1)
@@ -205,14 +285,16 @@ func (a *attempt) stripe(ctx context.Context, remote string, local io.ReaderAt, 
 	return used, sent, nil
 }
 
-// stripeOptions are the SFTP client options of the extra sessions: the
-// first session's, so each keeps as much data in flight as it does.
-func (a *attempt) stripeOptions() []sftp.ClientOption {
-	return sftpOptions(a.p.cfg.Concurrency)
-}
-
 // errStripeAborted stops the stripes still running once one has failed.
 var errStripeAborted = errors.New("sftppush: another stripe failed")
+
+// stripesPerSession is how many stripes a file is cut into per session.
+// Sessions do not all start together nor move at the same pace; with
+// more stripes than sessions, one that finishes early takes another
+// instead of idling while the last stripe crawls over one session. Each
+// stripe it moves to costs that session one round trip of draining,
+// while the others keep the connection busy.
+const stripesPerSession = 2
 
 // stripes hands out the stripes of one file to the sessions writing it and
 // gathers their outcome. Stripe i is [i*width, min((i+1)*width, size)); a
@@ -225,8 +307,10 @@ type stripes struct {
 	width int64
 	count int64
 
-	next atomic.Int64 // the lowest stripe nobody has taken
-	sent atomic.Int64 // bytes the sessions' ReadFrom calls sent
+	next     atomic.Int64  // the lowest stripe nobody has taken
+	sent     atomic.Int64  // bytes the sessions' ReadFrom calls sent
+	allTaken chan struct{} // closed once every stripe is taken, or on abort
+	once     sync.Once
 
 	mu    sync.Mutex
 	first error
@@ -234,14 +318,18 @@ type stripes struct {
 }
 
 func newStripes(local io.ReaderAt, size int64, n int) *stripes {
-	w := (size + int64(n) - 1) / int64(n)
+	k := int64(n) * stripesPerSession
+	w := (size + k - 1) / k
 	w = (w + stripeAlign - 1) / stripeAlign * stripeAlign
-	return &stripes{local: local, size: size, width: w, count: (size + w - 1) / w}
+	return &stripes{local: local, size: size, width: w, count: (size + w - 1) / w, allTaken: make(chan struct{})}
 }
 
 // take claims the lowest free stripe.
 func (s *stripes) take() (off, end int64, ok bool) {
 	i := s.next.Add(1) - 1
+	if i >= s.count-1 {
+		s.taken()
+	}
 	if i >= s.count {
 		return 0, 0, false
 	}
@@ -255,8 +343,13 @@ func (s *stripes) extend(off int64) (end int64, ok bool) {
 	if off%s.width != 0 || i >= s.count || !s.next.CompareAndSwap(i, i+1) {
 		return 0, false
 	}
+	if i == s.count-1 {
+		s.taken()
+	}
 	return min((i+1)*s.width, s.size), true
 }
+
+func (s *stripes) taken() { s.once.Do(func() { close(s.allTaken) }) }
 
 // claimed reports whether every stripe has been taken.
 func (s *stripes) claimed() bool { return s.next.Load() >= s.count }
@@ -268,6 +361,7 @@ func (s *stripes) abort(err error) {
 	}
 	s.mu.Unlock()
 	s.stop.Store(true)
+	s.taken()
 }
 
 func (s *stripes) aborted() bool { return s.stop.Load() }

@@ -59,21 +59,23 @@ func (a *attempt) noteExtra(err *Error) {
 
 // put writes the local file to the remote path and adds the bytes sent to
 // fr.Bytes. created reports whether the remote file was opened, and so may
-// exist, partly written, when put fails.
-func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt) (created bool, _ *Error) {
+// exist, partly written, when put fails. verified reports that put has
+// already checked the remote size, as a striped upload does: the caller's
+// verify would only repeat that round trip.
+func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt) (created, verified bool, _ *Error) {
 	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size), g: a.sess.guard}
 
 	// Large files at long round trips go over several sessions; whatever
 	// it does not finish, the single session below rewrites.
 	if a.uploadStriped(ctx, fr, remote, local) {
-		return true, nil
+		return true, true, nil
 	}
 
 	// Write-only: some servers (AWS Transfer among them) refuse the
 	// read-write mode that sftp.Client.Create asks for.
 	f, err := openRemote(a.sess.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
-		return false, a.transferError(ctx, "create", remote, fr.Size, src, err)
+		return false, false, a.transferError(ctx, "create", remote, fr.Size, src, err)
 	}
 	n, err := f.ReadFrom(src)
 	fr.Bytes += n
@@ -81,9 +83,9 @@ func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local 
 		err = cerr
 	}
 	if err != nil {
-		return true, a.transferError(ctx, "upload", remote, fr.Size, src, err)
+		return true, false, a.transferError(ctx, "upload", remote, fr.Size, src, err)
 	}
-	return true, nil
+	return true, false, nil
 }
 
 // verify checks the remote file by its size: the count File.ReadFrom
