@@ -75,6 +75,9 @@ func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local 
 	// read-write mode that sftp.Client.Create asks for.
 	f, err := openRemote(a.sess.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
+		if ferr := a.folderProblem(ctx); ferr != nil {
+			return false, false, ferr
+		}
 		return false, false, a.transferError(ctx, "create", remote, fr.Size, src, err)
 	}
 	n, err := f.ReadFrom(src)
