@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,12 +23,16 @@ import (
 // sshd shares the client's cores, and 64 logins at once (each a yescrypt
 // password check in sshd) take longer than that here. The command-line
 // tools have no connect timeout at all.
-func pushConfig() sftppush.Config {
+//
+// maxSessions is Config.MaxSessions: 0 for the library's default, 1 for
+// no striping (the WAN mode's "Push, 1 session").
+func pushConfig(maxSessions int) sftppush.Config {
 	return sftppush.Config{
 		ConnectTimeout: time.Minute,
 		// The private sshd listens on loopback, which the destination
 		// policy refuses by default.
 		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		MaxSessions:   maxSessions,
 	}
 }
 
@@ -36,10 +41,16 @@ func pushConfig() sftppush.Config {
 // tools' (wait4's rusage). It pushes groups and exits non-zero if any push is
 // not OK. The password comes from the environment, not the command line.
 //
-//	bench -child push -host H -port P -user U -folder F [-repeat N] [-parallel K] local[=remote] ...
+//	bench -child push -host H -port P -user U -folder F [-repeat N] [-parallel K] [-sessions S] local[=remote] ...
 //
 // -repeat pushes the group N times in a row, each remote name suffixed with
-// "-i"; -parallel pushes K copies of the group at once, likewise suffixed.
+// "-i"; -parallel pushes K copies of the group at once, likewise suffixed;
+// -sessions sets Config.MaxSessions.
+//
+// At exit it prints "peak-rss N" (its VmHWM in bytes) and "sessions N" (how
+// many sessions wrote the first push's main file) on stdout, and on stderr
+// "fallback WHY" for each push whose striped upload fell back to one
+// session; childInt and childLine read them back.
 func runChild(args []string) int {
 	fs := flag.NewFlagSet("child", flag.ExitOnError)
 	host := fs.String("host", "127.0.0.1", "")
@@ -48,6 +59,7 @@ func runChild(args []string) int {
 	folder := fs.String("folder", "", "")
 	repeat := fs.Int("repeat", 1, "")
 	parallel := fs.Int("parallel", 1, "")
+	sessions := fs.Int("sessions", 0, "")
 	fs.Parse(args)
 	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 		// For finding where Push's CPU goes: go tool pprof <binary> <path>.
@@ -62,7 +74,7 @@ func runChild(args []string) int {
 	}
 	files := fs.Args()[1:]
 	creds := sftppush.Credentials{Host: *host, Port: *port, Username: *user, Password: os.Getenv("BENCH_PASSWORD"), Folder: *folder}
-	p := sftppush.New(pushConfig())
+	p := sftppush.New(pushConfig(*sessions))
 
 	group := func(suffix string) sftppush.Group {
 		var g sftppush.Group
@@ -83,14 +95,26 @@ func runChild(args []string) int {
 	}
 	var mu sync.Mutex
 	failed := 0
+	firstSessions := -1
 	push := func(suffix string) {
 		res := p.Push(context.Background(), creds, group(suffix))
 		ok := res.Status == sftppush.StatusOK && res.Err == nil
+		mu.Lock()
+		defer mu.Unlock()
+		if len(res.Files) > 0 {
+			if firstSessions < 0 {
+				firstSessions = res.Files[0].Sessions
+			}
+			if fb := res.Files[0].Fallback; fb != "" {
+				if suffix != "" {
+					fb += " (push" + suffix + ")"
+				}
+				fmt.Fprintf(os.Stderr, "fallback %s\n", fb)
+			}
+		}
 		if !ok {
-			mu.Lock()
 			failed++
 			fmt.Fprintf(os.Stderr, "push%s: %s %s: %v\n", suffix, res.Status, res.Reason, res.Err)
-			mu.Unlock()
 		}
 	}
 	for r := 0; r < *repeat; r++ {
@@ -113,6 +137,7 @@ func runChild(args []string) int {
 		wg.Wait()
 	}
 	fmt.Printf("peak-rss %d\n", selfPeakRSS())
+	fmt.Printf("sessions %d\n", max(firstSessions, 0))
 	if failed > 0 {
 		return 1
 	}
@@ -124,4 +149,23 @@ func baseName(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// childLine finds the Push child's first output line that starts with key
+// and a space, and returns the rest of it.
+func childLine(out, key string) (string, bool) {
+	for _, l := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(l, key+" "); ok {
+			return strings.TrimSpace(rest), true
+		}
+	}
+	return "", false
+}
+
+// childInt reads a number the Push child reported as "key N"; 0 when it
+// did not.
+func childInt(out, key string) int64 {
+	rest, _ := childLine(out, key)
+	n, _ := strconv.ParseInt(rest, 10, 64)
+	return n
 }

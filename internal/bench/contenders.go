@@ -119,7 +119,10 @@ var contenders = []contender{
 			return e.cmd("curl", args...)
 		})
 	}},
-	pushContender("push", "Push", ""),
+	// Push with striping off: in the WAN rows only, where the comparison
+	// shows what the extra sessions buy.
+	pushContender("push1", "Push, 1 session", "", 1),
+	pushContender("push", "Push", "", 0),
 }
 
 func rcloneContender(id, name string, extra ...string) contender {
@@ -144,10 +147,17 @@ func rcloneContender(id, name string, extra ...string) contender {
 }
 
 // pushContender runs Push in a child process: this program, or another
-// build of it (bin) for before/after comparisons.
-func pushContender(id, name, bin string) contender {
+// build of it (bin) for before/after comparisons. sessions, when not 0,
+// sets Config.MaxSessions, and the contender then runs in the WAN rows only.
+func pushContender(id, name, bin string, sessions int) contender {
 	return contender{id: id, name: name, plan: func(e *env, w *workload) [][]*exec.Cmd {
+		if sessions != 0 && w.link == nil {
+			return nil
+		}
 		args := []string{"-child", "-host", e.host, "-port", strconv.Itoa(e.port), "-user", e.user, "-folder", remoteDir}
+		if sessions != 0 {
+			args = append(args, "-sessions", strconv.Itoa(sessions))
+		}
 		switch w.kind {
 		case kindSetup:
 			args = append(args, "-repeat", strconv.Itoa(w.pushes))

@@ -5,8 +5,23 @@
 //	go run ./internal/bench            # full run: 1 GiB, setup x50, group, 64 at once, 4 GiB flatness
 //	go run ./internal/bench -smoke     # small files, one round (CI)
 //
+// With -wan it runs only the WAN rows instead (issue 7, wan.go): for each
+// round trip (-rtts) and server TCP window (-windows) an internal/wanproxy
+// is put in front of the sshd, capped at -rate bytes/s per direction, and
+// a -wansize file is uploaded by OpenSSH sftp (defaults), rclone
+// --sftp-disable-hashcheck, Push with one session (MaxSessions 1: no
+// striping) and Push; per RTT, unless -snapshot=false, a 100 KiB snapshot
+// row (window unlimited) follows, uploaded by sftp and both Pushes. The
+// table shows MB/s, how many sessions Push used, and Push's speed against
+// sftp and against its own single session.
+//
+//	go run ./internal/bench -wan           # full: 256 MiB, 4 RTTs x 3 windows = 12 rows + 4 snapshots, 5 rounds (about an hour)
+//	go run ./internal/bench -wan -rtts 100 -windows 6M,0 -contenders sftp,push -rounds 3
+//	go run ./internal/bench -smoke -wan    # 32 MiB, 0 and 50 ms, 3 MiB and unlimited, one round (CI)
+//
 // It needs root (sshd switches to its test user; the remote folder is a
-// tmpfs mount) and installs nothing: a missing tool is reported and its
+// tmpfs mount, sized to hold the largest run's files: in WAN mode the
+// -wansize file) and installs nothing: a missing tool is reported and its
 // contender skipped. Contenders run in turns, A B C ... A B C ..., for
 // -rounds rounds; every uploaded file's sha256 is checked on the server side.
 // sshd is stopped by PID and the tmpfs unmounted at the end.
@@ -22,12 +37,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/sftppush/sftppush/internal/sftptest"
 	"github.com/sftppush/sftppush/internal/sshdtest"
+	"github.com/sftppush/sftppush/internal/wanproxy"
 )
 
 // remoteDir is the folder, relative to the test user's home, that the
@@ -57,6 +74,11 @@ type workload struct {
 	pushes   int  // setup: pushes in a row; parallel: pushes at once
 	pushOnly bool // only Push takes part (the RSS flatness check)
 	rounds   int
+
+	// WAN mode
+	only     []string         // when set, only these contenders take part
+	link     *wanproxy.Config // the emulated link the uploads cross; nil: loopback
+	snapshot bool             // the snapshot row: figures in ms, not MB/s
 }
 
 // bytes is what one run uploads.
@@ -130,6 +152,11 @@ type sample struct {
 	cpu    time.Duration // user + system, the whole process tree
 	rss    int64         // bytes: the largest batch's summed peak RSS
 	failed string
+
+	// What the Push child reports: how many sessions wrote its first
+	// file, and why a striped upload fell back to one session.
+	sessions int
+	fallback string
 }
 
 func main() {
@@ -147,13 +174,15 @@ func run() int {
 	setups := flag.Int("setups", 50, "pushes in a row in the setup workload")
 	parallel := flag.Int("parallel", 64, "pushes at once in the parallel workload")
 	parSize := flag.Int64("parsize", 16<<20, "file size in the parallel workload, bytes")
-	only := flag.String("workloads", "", "comma-separated workloads to run (default all): single,setup,group,parallel,flat")
-	who := flag.String("contenders", "", "comma-separated contenders to run (default all): transport,sftp,sftp-tuned,scp,rclone,rclone-nohash,curl,push")
+	only := flag.String("workloads", "", "comma-separated workloads to run (default all): single,setup,group,parallel,flat; with -wan: wan,snapshot")
+	who := flag.String("contenders", "", "comma-separated contenders to run (default all): transport,sftp,sftp-tuned,scp,rclone,rclone-nohash,curl,push1 (-wan only),push")
 	dataRoot := flag.String("data", "", "directory for the local files (default: a temp directory)")
 	baseline := flag.String("baseline", "", "another build of this program (go build -o ... ./internal/bench at an older commit): adds its Push as the contender \"Push (baseline)\", for before/after figures in one run")
+	wan := wanFlags()
 	flag.Parse()
 	if *smoke {
 		*rounds, *size, *flat, *setups, *parallel, *parSize = 1, 4<<20, 0, 3, 4, 256<<10
+		wan.smoke()
 	}
 
 	if ok, why := sshdtest.Available(); !ok {
@@ -193,6 +222,9 @@ func run() int {
 
 	e.remote = filepath.Join(srv.Home, remoteDir)
 	need := max(*size, *flat, *parSize*int64(*parallel), 64<<20)
+	if wan.on {
+		need = max(int64(wan.size), 64<<20)
+	}
 	tmpfsNote, unmount := mountTmpfs(tb, e.remote, need+need/4+(64<<20))
 	defer unmount()
 
@@ -210,11 +242,15 @@ func run() int {
 	}
 
 	if *baseline != "" {
-		contenders = append(contenders, pushContender("push-baseline", "Push (baseline)", *baseline))
+		contenders = append(contenders, pushContender("push-baseline", "Push (baseline)", *baseline, 0))
 	}
-	workloads := e.makeWorkloads(*size, *flat, *setups, *parallel, *parSize, *rounds)
-	fmt.Printf("bench: %s; %d CPUs; %s; %s; %s; remote folder: %s; load %s\n",
-		cpuModel(), runtime.NumCPU(), kernel(), versionOf("ssh", "-V"), runtime.Version(), tmpfsNote, loadavg())
+	var workloads []*workload
+	if wan.on {
+		workloads = e.makeWANWorkloads(wan, *rounds)
+	} else {
+		workloads = e.makeWorkloads(*size, *flat, *setups, *parallel, *parSize, *rounds)
+	}
+	fmt.Printf("bench: %s; %s; remote folder: %s; load %s\n", machine(), runtime.Version(), tmpfsNote, loadavg())
 
 	var rows []row
 	bad := 0
@@ -224,6 +260,9 @@ func run() int {
 		}
 		var cs []contender
 		for _, c := range contenders {
+			if w.only != nil && !slices.Contains(w.only, c.id) {
+				continue
+			}
 			if *who != "" && !contains(strings.Split(*who, ","), c.id) {
 				continue
 			}
@@ -232,24 +271,35 @@ func run() int {
 			}
 			cs = append(cs, c)
 		}
+		closeLink, err := e.across(w)
+		if err != nil {
+			fmt.Printf("bench: FAIL %s: starting the emulated link: %v\n", w.tag(), err)
+			bad++
+			continue
+		}
 		e.cleanRemote()
 		samples := make([][]sample, len(cs))
 		for r := 0; r < w.rounds; r++ {
 			for i, c := range cs {
 				s := e.runOnce(c, w)
 				if s.failed != "" {
-					fmt.Printf("bench: FAIL %s / %s round %d: %s\n", w.name, c.name, r+1, s.failed)
+					fmt.Printf("bench: FAIL %s / %s round %d: %s\n", w.tag(), c.name, r+1, s.failed)
 					bad++
 				}
 				samples[i] = append(samples[i], s)
-				fmt.Fprintf(os.Stderr, "  %s / %-32s round %d: %8.1f ms\n", w.name, c.name, r+1, ms(s.wall))
+				fmt.Fprintf(os.Stderr, "  %s / %-32s round %d: %8.1f ms%s\n", w.tag(), c.name, r+1, ms(s.wall), s.note())
 			}
 		}
+		closeLink()
 		for i, c := range cs {
 			rows = append(rows, summarize(w, c.name, samples[i]))
 		}
 	}
-	printTable(os.Stdout, rows)
+	if wan.on {
+		printWANTable(os.Stdout, rows, wanHead(wan, *rounds))
+	} else {
+		printTable(os.Stdout, rows)
+	}
 	fmt.Printf("\nload average at the end: %s\n", loadavg())
 	if bad > 0 {
 		fmt.Printf("bench: %d failed runs\n", bad)
@@ -258,32 +308,35 @@ func run() int {
 	return 0
 }
 
+// gen writes a local file of n random bytes, dir/name under the data
+// folder, to be uploaded as remote.
+func (e *env) gen(dir, name, remote string, n int64) dataFile {
+	d := filepath.Join(e.dataDir, dir)
+	os.MkdirAll(d, 0o755)
+	p := filepath.Join(d, name)
+	return dataFile{local: p, remote: remote, size: n, sum: writeRandom(p, n)}
+}
+
 func (e *env) makeWorkloads(size, flat int64, setups, parallel int, parSize int64, rounds int) []*workload {
-	gen := func(dir, name, remote string, n int64) dataFile {
-		d := filepath.Join(e.dataDir, dir)
-		os.MkdirAll(d, 0o755)
-		p := filepath.Join(d, name)
-		return dataFile{local: p, remote: remote, size: n, sum: writeRandom(p, n)}
-	}
 	mib := func(n float64) int64 { return int64(n * (1 << 20)) }
 	scale := float64(1)
 	if e.smoke {
 		scale = 0.05
 	}
 	ws := []*workload{
-		{name: "single", kind: kindSingle, rounds: rounds, files: []dataFile{gen("single", "big.bin", "big.bin", size)}},
-		{name: "setup", kind: kindSetup, rounds: rounds, pushes: setups, files: []dataFile{gen("setup", "setup", "setup", 1024)}},
+		{name: "single", kind: kindSingle, rounds: rounds, files: []dataFile{e.gen("single", "big.bin", "big.bin", size)}},
+		{name: "setup", kind: kindSetup, rounds: rounds, pushes: setups, files: []dataFile{e.gen("setup", "setup", "setup", 1024)}},
 		{name: "group", kind: kindGroup, rounds: rounds, files: []dataFile{
-			gen("group", "main.mp4", "main.mp4", mib(20*scale)),
-			gen("group", "raw.webm", "raw.webm", mib(20*scale)),
-			gen("group", "snapshot.jpg", "snapshot.jpg", 100<<10),
-			gen("group", "filmstrip.jpg", "filmstrip.jpg", 600<<10),
+			e.gen("group", "main.mp4", "main.mp4", mib(20*scale)),
+			e.gen("group", "raw.webm", "raw.webm", mib(20*scale)),
+			e.gen("group", "snapshot.jpg", "snapshot.jpg", 100<<10),
+			e.gen("group", "filmstrip.jpg", "filmstrip.jpg", 600<<10),
 		}},
-		{name: "parallel", kind: kindParallel, rounds: rounds, pushes: parallel, files: []dataFile{gen("parallel", "c", "c", parSize)}},
+		{name: "parallel", kind: kindParallel, rounds: rounds, pushes: parallel, files: []dataFile{e.gen("parallel", "c", "c", parSize)}},
 	}
 	if flat > 0 {
 		ws = append(ws, &workload{name: "flat", kind: kindSingle, rounds: 1, pushOnly: true,
-			files: []dataFile{gen("flat", "huge.bin", "huge.bin", flat)}})
+			files: []dataFile{e.gen("flat", "huge.bin", "huge.bin", flat)}})
 	}
 	return ws
 }
@@ -317,7 +370,12 @@ func (e *env) runOnce(c contender, w *workload) sample {
 			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 				s.cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 			}
-			reported += reportedRSS(outs[i].String())
+			out := outs[i].String()
+			reported += childInt(out, "peak-rss")
+			s.sessions = max(s.sessions, int(childInt(out, "sessions")))
+			if fb, ok := childLine(out, "fallback"); ok && s.fallback == "" {
+				s.fallback = fb
+			}
 			if err != nil && s.failed == "" {
 				s.failed = fmt.Sprintf("%s: %v: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(outs[i].String()))
 			}
@@ -340,6 +398,19 @@ func (e *env) runOnce(c contender, w *workload) sample {
 		}
 	}
 	return s
+}
+
+// note is what the progress line adds to a run's time: the Push child's
+// report.
+func (s sample) note() string {
+	n := ""
+	if s.sessions > 0 {
+		n = fmt.Sprintf(", sessions %d", s.sessions)
+	}
+	if s.fallback != "" {
+		n += ", fell back to one: " + s.fallback
+	}
+	return n
 }
 
 // cleanRemote empties the remote folder, so the tmpfs never holds more than

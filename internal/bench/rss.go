@@ -114,14 +114,3 @@ func selfPeakRSS() int64 {
 	b, _ := os.ReadFile("/proc/self/status")
 	return parseKiB(b, "VmHWM:")
 }
-
-// reportedRSS finds the Push child's "peak-rss N" line in its output.
-func reportedRSS(out string) int64 {
-	for _, l := range strings.Split(out, "\n") {
-		if rest, ok := strings.CutPrefix(l, "peak-rss "); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
-			return n
-		}
-	}
-	return 0
-}

@@ -25,6 +25,7 @@ type row struct {
 	cpu, rss     float64         // medians: CPU seconds, bytes
 	failed       int
 	rssPerFlight bool
+	sessions     []int // what the Push child reported, one per good run
 }
 
 func summarize(w *workload, name string, ss []sample) row {
@@ -38,6 +39,9 @@ func summarize(w *workload, name string, ss []sample) row {
 		r.wall = append(r.wall, s.wall)
 		cpus = append(cpus, s.cpu.Seconds())
 		rsss = append(rsss, float64(s.rss))
+		if s.sessions > 0 {
+			r.sessions = append(r.sessions, s.sessions)
+		}
 	}
 	slices.Sort(r.wall)
 	r.cpu, r.rss = median(cpus), median(rsss)
@@ -62,12 +66,26 @@ func median[T ~int64 | ~float64](v []T) T {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // rate is the row's figure for one wall time: MB/s, or ms per push for the
-// setup workload.
+// setup workload and the WAN mode's snapshot.
 func (r row) rate(d time.Duration) float64 {
-	if r.w.kind == kindSetup {
+	switch {
+	case r.w.kind == kindSetup:
 		return ms(d) / float64(r.w.pushes)
+	case r.w.snapshot:
+		return ms(d)
 	}
 	return float64(r.w.bytes()) / d.Seconds() / 1e6
+}
+
+// figures are the row's median figure and the lowest and highest of its
+// runs' (a row with at least one good run).
+func (r row) figures() (med, lo, hi float64) {
+	med = r.rate(median(r.wall))
+	lo, hi = r.rate(r.wall[0]), r.rate(r.wall[len(r.wall)-1])
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	return med, lo, hi
 }
 
 // cpuFigure is CPU seconds per GiB, or CPU ms per push for setup.
@@ -117,21 +135,17 @@ func printTable(out io.Writer, rows []row) {
 		if r.w.kind == kindParallel {
 			rssUnit = "MiB/push"
 		}
-		med := median(r.wall)
-		lo, hi := r.rate(r.wall[0]), r.rate(r.wall[len(r.wall)-1])
-		if lo > hi {
-			lo, hi = hi, lo
-		}
+		med, lo, hi := r.figures()
 		ratios := "| | |"
 		if ref, ok := refs[r.w]; ok && len(ref.wall) > 0 {
-			ratios = fmt.Sprintf("| %.2fx | %.2fx | %.2fx |", float64(med)/float64(median(ref.wall)), r.cpu/ref.cpu, r.rss/ref.rss)
+			ratios = fmt.Sprintf("| %.2fx | %.2fx | %.2fx |", float64(median(r.wall))/float64(median(ref.wall)), r.cpu/ref.cpu, r.rss/ref.rss)
 		}
 		fails := ""
 		if r.failed > 0 {
 			fails = fmt.Sprintf(" (%d failed)", r.failed)
 		}
 		fmt.Fprintf(out, "| %s | %s%s | %.1f %s | %.1f-%.1f | %.2f %s | %.1f %s %s\n",
-			label, name, fails, r.rate(med), unit, lo, hi, r.cpuFigure(), cpuUnit, r.rss/(1<<20), rssUnit, ratios)
+			label, name, fails, med, unit, lo, hi, r.cpuFigure(), cpuUnit, r.rss/(1<<20), rssUnit, ratios)
 	}
 	// The third 1 GiB target compares with the transport limit.
 	for _, r := range rows {

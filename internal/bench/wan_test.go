@@ -1,0 +1,119 @@
+package main
+
+import (
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{
+		"0": 0, "12": 12, "100K": 100 << 10, "3M": 3 << 20, " 6m ": 6 << 20, "256M": 256 << 20, "1G": 1 << 30, "4g": 4 << 30,
+	} {
+		got, err := parseSize(in)
+		if err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+		if back, err := parseSize(formatSize(want)); err != nil || back != want {
+			t.Errorf("parseSize(formatSize(%d) = %q) = %d, %v", want, formatSize(want), back, err)
+		}
+	}
+	for _, in := range []string{"", "M", "-1", "3X", "3MB", "1.5M", "9999999999G"} {
+		if n, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", in, n)
+		}
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 1000: "1000", 3 << 20: "3M", 1536 << 10: "1536K", 2 << 30: "2G"} {
+		if got := formatSize(n); got != want {
+			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// The flags replace their defaults rather than add to them, and show them
+// in -help in the syntax they read.
+func TestWANFlags(t *testing.T) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var rtts msList = msList{0, 50 * time.Millisecond}
+	var wins sizeList = sizeList{3 << 20, 0}
+	var sz byteSize = 256 << 20
+	fs.Var(&rtts, "rtts", "")
+	fs.Var(&wins, "windows", "")
+	fs.Var(&sz, "wansize", "")
+	if rtts.String() != "0,50" || wins.String() != "3M,0" || sz.String() != "256M" {
+		t.Fatalf("defaults shown as %q %q %q", rtts.String(), wins.String(), sz.String())
+	}
+	if err := fs.Parse([]string{"-rtts", "100,12.5", "-windows", "6M", "-wansize", "32M"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rtts) != 2 || rtts[0] != 100*time.Millisecond || rtts[1] != 12500*time.Microsecond {
+		t.Errorf("rtts = %v", rtts)
+	}
+	if len(wins) != 1 || wins[0] != 6<<20 {
+		t.Errorf("windows = %v", wins)
+	}
+	if sz != 32<<20 {
+		t.Errorf("wansize = %d", sz)
+	}
+	for _, bad := range [][]string{{"-rtts", "-5"}, {"-rtts", "a"}, {"-windows", "3M,x"}, {"-wansize", "big"}} {
+		fs.SetOutput(new(strings.Builder))
+		if err := fs.Parse(bad); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}
+
+func TestChildReport(t *testing.T) {
+	out := "peak-rss 10485760\nfallback stripe: server refused a second session\nsessions 7\n"
+	if n := childInt(out, "peak-rss"); n != 10485760 {
+		t.Errorf("peak-rss = %d", n)
+	}
+	if n := childInt(out, "sessions"); n != 7 {
+		t.Errorf("sessions = %d", n)
+	}
+	if fb, ok := childLine(out, "fallback"); !ok || fb != "stripe: server refused a second session" {
+		t.Errorf("fallback = %q, %v", fb, ok)
+	}
+	if n := childInt("some tool's output\n", "sessions"); n != 0 {
+		t.Errorf("no report: sessions = %d", n)
+	}
+}
+
+func TestWANCells(t *testing.T) {
+	w := &workload{kind: kindSingle, files: []dataFile{{size: 100 << 20}}}
+	r := row{w: w, wall: []time.Duration{4 * time.Second, 5 * time.Second, 8 * time.Second}}
+	// 104.9 MB: 26.2, 21.0 (median), 13.1 MB/s
+	if got := wanCell(r); got != "21.0 (13.1-26.2)" {
+		t.Errorf("wanCell = %q", got)
+	}
+	if got := wanCell(row{w: w, wall: r.wall[:1]}); got != "26.2" {
+		t.Errorf("one round: wanCell = %q", got)
+	}
+	if got := wanCell(row{w: w, failed: 1}); got != "failed" {
+		t.Errorf("all failed: wanCell = %q", got)
+	}
+	if got := wanCell(row{}); got != "-" {
+		t.Errorf("did not run: wanCell = %q", got)
+	}
+	snap := &workload{kind: kindSingle, snapshot: true, files: []dataFile{{size: 100 << 10}}}
+	if got := wanCell(row{w: snap, wall: []time.Duration{300 * time.Millisecond, 412 * time.Millisecond}}); got != "356 (300-412) ms" {
+		t.Errorf("snapshot: wanCell = %q", got)
+	}
+	fast := row{w: w, wall: []time.Duration{2 * time.Second}}
+	if got := speedup(fast, r); got != "2.50x" {
+		t.Errorf("speedup = %q", got)
+	}
+	if got := speedup(fast, row{}); got != "-" {
+		t.Errorf("speedup without a reference = %q", got)
+	}
+	if got := sessionsCell([]int{7, 10, 7}); got != "7-10" {
+		t.Errorf("sessionsCell = %q", got)
+	}
+	if got := sessionsCell([]int{1}); got != "1" {
+		t.Errorf("sessionsCell = %q", got)
+	}
+}
