@@ -34,9 +34,11 @@ type session struct {
 	stopCancel func() bool // unregisters the close-on-cancel hook
 	guard      *guard      // keepalive and progress watchdog (watchdog.go)
 
-	hello       *sftpHello   // what the first session's start-up learnt, round trip included
-	concurrency int          // Config.Concurrency, for the extra sessions
-	extra       *sessionPool // extra SFTP sessions for striping (stripe.go); nil if none
+	hello       *sftpHello    // what the first session's start-up learnt; nil if it failed
+	helloDone   chan struct{} // closed once hello is set, or will never be
+	rtt         time.Duration // the shortest round trip seen while starting the first session
+	concurrency int           // Config.Concurrency, for the extra sessions
+	extra       *sessionPool  // extra SFTP sessions for striping (stripe.go); nil if none
 }
 
 // close tears the connection down and waits until the SSH and SFTP clients'
@@ -64,7 +66,13 @@ func (s *session) close() {
 // by the connect timeout. On failure the session it returns, if any, is
 // already closed and only says what was learnt (address, banner, host key). ssh.ClientConfig.Timeout bounds only the TCP dial,
 // so the handshake is bounded by a deadline on the connection itself.
-func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*session, *Error) {
+//
+// extras, if not nil, is asked once the first SSH channel is open how many
+// extra SFTP sessions to start for striping (stripe.go), given the time
+// that open took: one round trip, answered by sshd's network process
+// itself. They then come up in the background while the first session
+// starts its SFTP; they take its limits once it has them.
+func (p *Pusher) connect(ctx context.Context, creds Credentials, host string, extras func(rtt time.Duration) int) (*session, *Error) {
 	deadline := time.Now().Add(p.connectTimeout())
 	cctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -117,7 +125,27 @@ func (p *Pusher) connect(ctx context.Context, creds Credentials, host string) (*
 	s.serverVersion = string(sc.ServerVersion())
 
 	s.concurrency = p.cfg.Concurrency
-	s.sftp, s.hello, err = startSFTP(s.ssh, s.guard, s.concurrency, nil)
+	s.helloDone = make(chan struct{})
+	first := sftpStart{concurrency: s.concurrency, opened: func(rtt time.Duration) {
+		s.rtt = rtt
+		if extras != nil {
+			if n := extras(rtt); n > 0 {
+				s.extra = startPool(s, n)
+			}
+		}
+	}}
+	s.sftp, s.hello, err = startSFTP(s.ssh, s.guard, first)
+	if s.hello != nil {
+		// The channel open can take longer than a round trip (the
+		// server's own work, a segment held by Nagle's algorithm until
+		// an ACK comes); SFTP's exchanges are the better measure. Extra
+		// sessions the better measure does not want are closed at once.
+		s.rtt = min(s.rtt, s.hello.rtt)
+		if extras != nil {
+			s.extra.trim(extras(s.rtt))
+		}
+	}
+	close(s.helloDone) // the extra sessions may take the limits now, or give up
 	if err != nil {
 		r := ReasonSubsystemUnavailable
 		if isTimeout(err) {
@@ -164,15 +192,33 @@ func (b *bannerConn) banner() string {
 	return line
 }
 
+// sftpStart says how startSFTP starts a session.
+type sftpStart struct {
+	concurrency int // Config.Concurrency
+
+	// opened, if not nil, is called with the time the channel open took.
+	opened func(rtt time.Duration)
+
+	// limits, if not nil, makes this an extra session of a connection
+	// whose first session asks the server for its limits: this one does
+	// not ask again, and calls limits, once its own INIT is answered, to
+	// wait for the first session's answer. ok false means the first
+	// session failed and this one should give up.
+	limits func() (l *sftpLimits, ok bool)
+}
+
 // startSFTP opens a session channel and starts the sftp subsystem on it. It
 // does what sftp.NewClient does, but leaves the channel's stderr to the ssh
 // package, which discards it, instead of a pipe nobody reads. Every reply
-// from the server counts as progress for g's watchdog. known is passed on
-// to hello: nil for the connection's first session.
-func startSFTP(c *ssh.Client, g *guard, concurrency int, known *sftpHello) (*sftp.Client, *sftpHello, error) {
+// from the server counts as progress for g's watchdog.
+func startSFTP(c *ssh.Client, g *guard, how sftpStart) (*sftp.Client, *sftpHello, error) {
+	start := time.Now()
 	sess, err := c.NewSession()
 	if err != nil {
 		return nil, nil, err
+	}
+	if how.opened != nil {
+		how.opened(time.Since(start))
 	}
 	fail := func(err error) (*sftp.Client, *sftpHello, error) {
 		sess.Close()
@@ -191,11 +237,18 @@ func startSFTP(c *ssh.Client, g *guard, concurrency int, known *sftpHello) (*sft
 	}
 	// hello asks for the server's limits before pkg/sftp starts; pkg/sftp
 	// then sees the same VERSION and never knows.
-	h, err := hello(r, w, known)
+	h, err := hello(r, w, how.limits != nil)
 	if err != nil {
 		return fail(err)
 	}
-	opts := append(sftpOptions(concurrency), sftp.MaxPacketUnchecked(writeSize(h.limits)))
+	if how.limits != nil {
+		l, ok := how.limits()
+		if !ok {
+			return fail(errors.New("sftppush: the connection's first SFTP session failed"))
+		}
+		h.limits = l
+	}
+	opts := append(sftpOptions(how.concurrency), sftp.MaxPacketUnchecked(writeSize(h.limits)))
 	sc, err := sftp.NewClientPipe(g.replies(&replayReader{first: h.version, r: r}), newInitSkipper(w), opts...)
 	if err != nil {
 		return fail(err)

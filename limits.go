@@ -91,10 +91,10 @@ type sftpHello struct {
 // limits nil. A broken INIT/VERSION exchange is an error: pkg/sftp would
 // have failed the same way.
 //
-// known, if not nil, is what the connection's first session learnt: an
-// extra session of the same connection talks to the same server, so it
-// takes those limits and spares the round trip.
-func hello(r io.Reader, w io.Writer, known *sftpHello) (*sftpHello, error) {
+// With extra set, hello stops after VERSION: an extra session of the same
+// connection talks to the same server, so it takes the limits the first
+// session learnt (startSFTP) and spares the round trip.
+func hello(r io.Reader, w io.Writer, extra bool) (*sftpHello, error) {
 	// INIT, version 3, no extensions.
 	start := time.Now()
 	if _, err := w.Write([]byte{0, 0, 0, 5, fxpInit, 0, 0, 0, 3}); err != nil {
@@ -109,11 +109,7 @@ func hello(r io.Reader, w io.Writer, known *sftpHello) (*sftpHello, error) {
 		return nil, err
 	}
 	h := &sftpHello{version: raw, extensions: ext, rtt: time.Since(start)}
-	if known != nil {
-		h.limits = known.limits
-		return h, nil
-	}
-	if _, ok := ext[limitsExtension]; !ok {
+	if _, ok := ext[limitsExtension]; !ok || extra {
 		return h, nil
 	}
 	start = time.Now()

@@ -224,7 +224,7 @@ func TestWritesObeyLimits(t *testing.T) {
 		if _, err := readPacket(cr); err != nil { // its VERSION: the shim already answered
 			t.Fatal(err)
 		}
-		h, err := hello(cr, cw, nil)
+		h, err := hello(cr, cw, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +258,7 @@ func helloAndClient(t *testing.T, c *ssh.Client) (*sftpHello, *sftp.Client) {
 	if err := sess.RequestSubsystem("sftp"); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hello(r, w, nil)
+	h, err := hello(r, w, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -524,10 +524,19 @@ func TestOpenSSHStoppedSFTPServer(t *testing.T) {
 	const limit = 2 * time.Second
 	done := pushInBackground(t, context.Background(), s, Config{StallTimeout: limit})
 
+	// An extra session that the push opened on a first, high estimate of
+	// the round trip and closed once SFTP measured it may still be
+	// exiting: wait for the one that serves the upload to be alone.
 	var pids []int
-	for _, pid := range sshdtest.Descendants(s.PID()) {
-		if sshdtest.Comm(pid) == "sftp-server" {
-			pids = append(pids, pid)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		pids = pids[:0]
+		for _, pid := range sshdtest.Descendants(s.PID()) {
+			if sshdtest.Comm(pid) == "sftp-server" {
+				pids = append(pids, pid)
+			}
+		}
+		if len(pids) == 1 || time.Now().After(deadline) {
+			break
 		}
 	}
 	if len(pids) != 1 {

@@ -231,12 +231,11 @@ func (a *attempt) open(ctx context.Context) bool {
 	a.host, _ = a.creds.ASCIIHost()
 
 	var err *Error
-	if a.sess, err = a.p.connect(ctx, a.creds, a.host); err != nil {
+	if a.sess, err = a.p.connect(ctx, a.creds, a.host, a.extraSessions); err != nil {
 		a.fail(err) // a.sess, if any, is closed and kept for the log entry
 		return false
 	}
 	a.connected = time.Now()
-	a.startExtraSessions()
 	return true
 }
 

@@ -88,25 +88,31 @@ func (c *Config) minStripe() int64 {
 	return minStripe
 }
 
-// stripeCount decides how many sessions write a file of size bytes, from
-// the round trip the connection's SFTP start-up measured.
-func (a *attempt) stripeCount(size int64) int {
+// stripeCount decides how many sessions write a file of size bytes at
+// round trip rtt; rtt 0 means the connection's, measured while the first
+// session started.
+func (a *attempt) stripeCount(size int64, rtt time.Duration) int {
 	cfg := &a.p.cfg
-	rtt := cfg.stripe.rtt
-	if rtt <= 0 && a.sess.hello != nil {
-		rtt = a.sess.hello.rtt
+	if cfg.stripe.rtt > 0 {
+		rtt = cfg.stripe.rtt
+	} else if rtt <= 0 {
+		rtt = a.sess.rtt
 	}
 	return sessionsFor(size, rtt, cfg.maxSessions(), cfg.minStripe())
 }
 
-// startExtraSessions starts, in the background, the extra SFTP sessions the
-// group's largest file will want, as soon as the connection is up: they
-// come up while the first session checks the folder and opens the file, so
-// striping starts at full width instead of after five more round trips. A
-// group with no file to stripe (every file under two stripes, a short
-// round trip, MaxSessions 1) starts none. A local file that cannot be
-// read now is left out; uploadAll reports it.
-func (a *attempt) startExtraSessions() {
+// extraSessions says how many extra SFTP sessions the group's largest file
+// will want at round trip rtt. connect calls it as soon as the first
+// channel is open, so the extra sessions come up while the first one
+// starts SFTP and the folder's first file is opened: striping starts at
+// nearly full width instead of several round trips later. A group with no
+// file to stripe (every file under two stripes, a short round trip,
+// MaxSessions 1) wants none. A local file that cannot be read now is left
+// out; uploadAll reports it.
+func (a *attempt) extraSessions(rtt time.Duration) int {
+	if rtt <= 0 {
+		return 0
+	}
 	n := 1
 	for i := range a.files {
 		fr := &a.files[i]
@@ -118,11 +124,9 @@ func (a *attempt) startExtraSessions() {
 			}
 			size = fi.Size()
 		}
-		n = max(n, a.stripeCount(size))
+		n = max(n, a.stripeCount(size, rtt))
 	}
-	if n > 1 {
-		a.sess.extra = startPool(a.sess, n-1)
-	}
+	return n - 1
 }
 
 // sessionPool holds a connection's extra SFTP sessions. Each starts in its
@@ -141,15 +145,22 @@ type poolSlot struct {
 
 // startPool starts n extra sessions on s. They take the first session's
 // limits, so each costs the channel open, the subsystem request and SFTP's
-// INIT: three round trips.
+// INIT: three round trips, run beside the first session's start.
 func startPool(s *session, n int) *sessionPool {
 	p := &sessionPool{}
+	how := sftpStart{concurrency: s.concurrency, limits: func() (*sftpLimits, bool) {
+		<-s.helloDone
+		if s.hello == nil {
+			return nil, false
+		}
+		return s.hello.limits, true
+	}}
 	for range n {
 		sl := &poolSlot{done: make(chan struct{})}
 		p.slots = append(p.slots, sl)
 		p.wg.Go(func() {
 			defer close(sl.done)
-			sl.c, _, _ = startSFTP(s.ssh, s.guard, s.concurrency, s.hello) // refused: one session fewer
+			sl.c, _, _ = startSFTP(s.ssh, s.guard, how) // refused: one session fewer
 		})
 	}
 	return p
@@ -161,6 +172,23 @@ func (p *sessionPool) size() int {
 		return 0
 	}
 	return len(p.slots)
+}
+
+// trim keeps the first n extra sessions and closes the others as soon as
+// their start has ended.
+func (p *sessionPool) trim(n int) {
+	if p == nil || n >= len(p.slots) {
+		return
+	}
+	for _, sl := range p.slots[n:] {
+		p.wg.Go(func() {
+			<-sl.done
+			if sl.c != nil {
+				sl.c.Close()
+			}
+		})
+	}
+	p.slots = p.slots[:n]
 }
 
 // ready returns the slot's session if its start has ended well.
@@ -198,7 +226,7 @@ func (p *sessionPool) close() {
 // session then fails at once and classifies the failure as usual.
 func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt) bool {
 	fr.Sessions = 1
-	n := min(a.stripeCount(fr.Size), 1+a.sess.extra.size())
+	n := min(a.stripeCount(fr.Size, 0), 1+a.sess.extra.size())
 	if n < 2 {
 		return false
 	}

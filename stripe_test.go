@@ -263,12 +263,53 @@ func TestHelloMeasuresRoundTrip(t *testing.T) {
 	p := newTestPusher(Config{})
 	creds := loopbackCreds(s, "/upload")
 	host, _ := creds.ASCIIHost()
-	sess, err := p.connect(context.Background(), creds, host)
+	sess, err := p.connect(context.Background(), creds, host, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sess.close()
 	if sess.hello == nil || sess.hello.rtt <= 0 || sess.hello.rtt > 5*time.Second {
 		t.Fatalf("hello %+v: want a positive round trip", sess.hello)
+	}
+	if sess.rtt <= 0 || sess.rtt > sess.hello.rtt {
+		t.Errorf("session round trip %v: want positive and at most hello's %v", sess.rtt, sess.hello.rtt)
+	}
+}
+
+// TestExtraSessionsStartEarlyAndTrim: the extra sessions start as soon as
+// the first channel is open, sized from how long that open took; when
+// SFTP's own exchanges then show a short round trip, the ones not wanted
+// are closed before any file is written, and the file goes over one
+// session.
+func TestExtraSessionsStartEarlyAndTrim(t *testing.T) {
+	const delay = 50 * time.Millisecond // a channel open as slow as a 50 ms round trip
+	s := serverWith(t, sftptest.Faults{ChannelOpenDelay: delay})
+	cfg := Config{}
+	cfg.stripe = stripeTuning{minStripe: testStripe} // the measured round trips decide
+	g := okGroup(t, 1_000_003)
+	res := newTestPusher(cfg).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	if res.Status != StatusOK {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	if fr := res.Files[0]; fr.Sessions != 1 || fr.Fallback != "" {
+		t.Errorf("sessions %d, fallback %q: want one session", fr.Sessions, fr.Fallback)
+	}
+	sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
+	// At least the 50 ms the open took; a longer one may ask for more.
+	early := sessionsFor(1_000_003, delay, DefaultMaxSessions, testStripe)
+	asked, _ := s.Channels()
+	if asked < early || asked > DefaultMaxSessions {
+		t.Errorf("%d channels asked for: want the first and %d to %d extra ones started early", asked, early-1, DefaultMaxSessions-1)
+	}
+	if opens := len(s.Opens()); opens != 1 {
+		t.Errorf("%d opens for writing: want one, the trimmed sessions write nothing", opens)
+	}
+	// Every channel is closed once Push returns.
+	deadline := time.Now().Add(5 * time.Second)
+	for _, open := s.Channels(); open > 0; _, open = s.Channels() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d channels still open after the push", open)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

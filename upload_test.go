@@ -76,7 +76,7 @@ func TestUploadLocalReadError(t *testing.T) {
 	p := newTestPusher(Config{})
 	creds := loopbackCreds(s, "/upload")
 	a := &attempt{p: p, creds: creds}
-	sess, err := p.connect(context.Background(), creds, s.Host)
+	sess, err := p.connect(context.Background(), creds, s.Host, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

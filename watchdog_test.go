@@ -141,7 +141,7 @@ func TestWatchdogSparesSlowUpload(t *testing.T) {
 func TestKeepaliveSparesIdleConnection(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
 	p := newTestPusher(Config{StallTimeout: -1, KeepaliveInterval: 100 * time.Millisecond, KeepaliveCountMax: 1})
-	sess, err := p.connect(context.Background(), loopbackCreds(s, "/upload"), s.Host)
+	sess, err := p.connect(context.Background(), loopbackCreds(s, "/upload"), s.Host, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Faults makes a Server misbehave. The zero value is a well-behaved
@@ -75,6 +76,12 @@ type Faults struct {
 	// FailWrites, if set, fails the write requests it describes with a
 	// bare SSH_FX_FAILURE (see WriteFailure).
 	FailWrites *WriteFailure
+
+	// ChannelOpenDelay holds every session channel open this long before
+	// confirming it, as a server busy at login, or a confirmation held
+	// by Nagle's algorithm until an ACK comes back, would: the channel
+	// open then takes longer than the network's round trip.
+	ChannelOpenDelay time.Duration
 }
 
 // fault says what a connection does to the write that reached a limit.

@@ -85,6 +85,8 @@ type Server struct {
 	live      map[*serverConn]struct{}
 	nconns    int
 	logins    int
+	channels  int
+	open      int // session channels open now
 	opens     []Open
 	quotaUsed int64
 }
@@ -303,12 +305,25 @@ func (s *Server) serveConn(c *serverConn, config *ssh.ServerConfig) {
 			nch.Reject(ssh.UnknownChannelType, "sftptest serves session channels only")
 			continue
 		}
-		ch, chReqs, err := nch.Accept()
-		if err != nil {
-			continue
-		}
+		s.mu.Lock()
+		s.channels++
+		s.mu.Unlock()
 		s.wg.Add(1)
-		go s.serveSession(c, ch, chReqs)
+		go func() {
+			defer s.wg.Done()
+			if d := s.Faults.ChannelOpenDelay; d > 0 {
+				time.Sleep(d)
+			}
+			ch, chReqs, err := nch.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.open++
+			s.mu.Unlock()
+			s.wg.Add(1)
+			s.serveSession(c, ch, chReqs)
+		}()
 	}
 }
 
@@ -316,6 +331,11 @@ func (s *Server) serveConn(c *serverConn, config *ssh.ServerConfig) {
 // starts the SFTP server; exec, shell, pty and everything else is refused.
 func (s *Server) serveSession(c *serverConn, ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		s.open--
+		s.mu.Unlock()
+	}()
 	defer ch.Close()
 	started := false
 	for req := range reqs {
@@ -396,6 +416,14 @@ func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.nconns
+}
+
+// Channels reports how many session channels clients have asked the server
+// to open, and how many are open now.
+func (s *Server) Channels() (asked, open int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.channels, s.open
 }
 
 // Logins reports how many password logins have succeeded.
