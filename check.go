@@ -43,7 +43,7 @@ func (a *attempt) runCheck(ctx context.Context) {
 	fr := &a.files[0]
 	probe := path.Join(a.creds.Folder, fr.Remote)
 	fr.Method = MethodInPlace
-	created, verified, err := a.put(ctx, fr, probe, bytes.NewReader(probeData))
+	created, verified, err := a.put(ctx, fr, probe, bytes.NewReader(probeData), false)
 	if err == nil && !verified {
 		err = a.verify(ctx, probe, fr.Size)
 	}

@@ -107,7 +107,7 @@ func (a *attempt) uploadOne(ctx context.Context, fr *FileResult, local io.Reader
 		}
 	}
 	fr.Method = MethodInPlace
-	if _, verified, err := a.put(ctx, fr, final, local); err != nil || verified {
+	if _, verified, err := a.put(ctx, fr, final, local, false); err != nil || verified {
 		return err
 	}
 	return a.verify(ctx, final, fr.Size)
@@ -120,7 +120,7 @@ func (a *attempt) uploadOne(ctx context.Context, fr *FileResult, local io.Reader
 func (a *attempt) safeWrite(ctx context.Context, fr *FileResult, local io.ReaderAt, final string) (_ *Error, fallback bool) {
 	fr.Method = a.method
 	tmp := path.Join(a.creds.Folder, tempName(fr.Remote))
-	created, verified, err := a.put(ctx, fr, tmp, local)
+	created, verified, err := a.put(ctx, fr, tmp, local, true)
 	if err == nil && !verified {
 		// A short temporary file must never get the final name.
 		err = a.verify(ctx, tmp, fr.Size)

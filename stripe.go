@@ -224,13 +224,13 @@ func (p *sessionPool) close() {
 // close failing, or the size not matching), and is said in fr.Fallback.
 // A lost connection or a cancelled ctx also returns false: the single
 // session then fails at once and classifies the failure as usual.
-func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt) bool {
+func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool) bool {
 	fr.Sessions = 1
 	n := min(a.stripeCount(fr.Size, 0), 1+a.sess.extra.size())
 	if n < 2 {
 		return false
 	}
-	used, sent, err := a.stripe(remote, local, fr.Size, n)
+	used, sent, err := a.stripe(remote, local, fr.Size, n, fresh)
 	if err != nil {
 		// used is 0 when the file could not even be opened: the single
 		// session will say why, and there was nothing to fall back from.
@@ -244,18 +244,29 @@ func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote stri
 }
 
 // stripe writes [0, size) of local to remote over the attempt's session and
-// n-1 of the pool's extra sessions. The first session creates and
-// truncates the file and starts writing at once; the others join as they
-// come up, each opening the same path write-only, without truncating. A
-// session the server refused, or that cannot open the file, is left out:
-// fewer sessions, not a failure. It returns how many sessions wrote and
-// the bytes they sent; err is the first write, close or size failure.
-func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int) (used int, sent int64, err error) {
+// n-1 of the pool's extra sessions. A session the server refused, or that
+// cannot open the file, is left out: fewer sessions, not a failure. It
+// returns how many sessions wrote and the bytes they sent; err is the
+// first write, close or size failure.
+//
+// An existing file must be truncated before anyone writes, and sessions
+// are separate server processes that need not handle requests in the
+// order they were sent: so the first session creates and truncates the
+// file, and the others open it (write-only, without truncating) once that
+// open has been answered. A fresh name, our own temporary one, is opened
+// by every session at once without truncating, which spares the striped
+// upload a round trip of one session writing alone. Should such a name
+// exist after all (a leftover, one chance in 2^32), whatever it held
+// beyond size makes the size check fail, and the single session's
+// rewrite truncates it; every byte before size is ours.
+func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fresh bool) (used int, sent int64, err error) {
 	sh := newStripes(local, size, n)
 	n = min(n, int(sh.count)) // alignment may leave fewer stripes than sessions
-	main, err := openRemote(a.sess.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
-	if err != nil {
-		sh.abort(err)
+	opened := make(chan struct{}) // closed once the first session's open is answered
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if fresh {
+		close(opened)
+		flags = os.O_WRONLY | os.O_CREATE
 	}
 
 	// In tests, every session takes its first stripe before anyone
@@ -286,6 +297,7 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int) (u
 			case <-sl.done:
 			case <-sh.allTaken:
 			}
+			<-opened
 			var f *sftp.File
 			if c := sl.ready(); c != nil && !sh.aborted() && !sh.claimed() {
 				f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
@@ -294,6 +306,13 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int) (u
 				nused.Add(1)
 			}
 		})
+	}
+	main, err := openRemote(a.sess.sftp, remote, flags)
+	if err != nil {
+		sh.abort(err)
+	}
+	if !fresh {
+		close(opened)
 	}
 	if off, end, ok := start(main); main != nil && sh.work(main, off, end, ok) {
 		nused.Add(1)

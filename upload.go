@@ -61,13 +61,15 @@ func (a *attempt) noteExtra(err *Error) {
 // fr.Bytes. created reports whether the remote file was opened, and so may
 // exist, partly written, when put fails. verified reports that put has
 // already checked the remote size, as a striped upload does: the caller's
-// verify would only repeat that round trip.
-func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt) (created, verified bool, _ *Error) {
+// verify would only repeat that round trip. fresh says that remote is a
+// new name of our own (a safe write's temporary name), which no one else
+// writes and which need not be truncated first.
+func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool) (created, verified bool, _ *Error) {
 	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size), g: a.sess.guard}
 
 	// Large files at long round trips go over several sessions; whatever
 	// it does not finish, the single session below rewrites.
-	if a.uploadStriped(ctx, fr, remote, local) {
+	if a.uploadStriped(ctx, fr, remote, local, fresh) {
 		return true, true, nil
 	}
 
