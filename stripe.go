@@ -261,7 +261,7 @@ func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote stri
 // rewrite truncates it; every byte before size is ours.
 func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fresh bool) (used int, sent int64, err error) {
 	sh := newStripes(local, size, n)
-	n = min(n, int(sh.count)) // alignment may leave fewer stripes than sessions
+	n = min(n, int(sh.count))     // alignment may leave fewer stripes than sessions
 	opened := make(chan struct{}) // closed once the first session's open is answered
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if fresh {
