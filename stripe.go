@@ -287,8 +287,29 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 		return off, end, ok
 	}
 
-	var wg sync.WaitGroup
+	// Each session writes, waits until every session's writes have been
+	// answered, then closes its handle. The size check is sent at that
+	// moment too, beside the closes rather than after them: a write's
+	// status says the data is written, so the size is final already on
+	// servers like OpenSSH's. A server that only settles the size on
+	// close gets a second look once every handle is closed.
+	var writing, wg sync.WaitGroup
+	writing.Add(n)
 	var nused atomic.Int32
+	run := func(f *sftp.File, off, end int64, ok bool) {
+		wrote := f != nil && sh.work(f, off, end, ok)
+		writing.Done()
+		writing.Wait()
+		if f == nil {
+			return
+		}
+		if err := f.Close(); err != nil && wrote {
+			sh.abort(fmt.Errorf("closing a stripe's handle: %w", err))
+		}
+		if wrote {
+			nused.Add(1)
+		}
+	}
 	for _, sl := range a.sess.extra.slots[:n-1] {
 		wg.Go(func() {
 			// A session still starting when every stripe is taken has
@@ -302,11 +323,28 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 			if c := sl.ready(); c != nil && !sh.aborted() && !sh.claimed() {
 				f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
 			}
-			if off, end, ok := start(f); f != nil && sh.work(f, off, end, ok) {
-				nused.Add(1)
-			}
+			off, end, ok := start(f)
+			run(f, off, end, ok)
 		})
 	}
+	type sizeCheck struct {
+		size int64
+		err  error
+	}
+	early := make(chan sizeCheck, 1)
+	wg.Go(func() {
+		writing.Wait()
+		if sh.aborted() {
+			early <- sizeCheck{err: errStripeAborted}
+			return
+		}
+		fi, err := statRemote(a.sess.sftp, remote)
+		if err != nil {
+			early <- sizeCheck{err: err}
+			return
+		}
+		early <- sizeCheck{size: fi.Size()}
+	})
 	main, err := openRemote(a.sess.sftp, remote, flags)
 	if err != nil {
 		sh.abort(err)
@@ -314,13 +352,15 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 	if !fresh {
 		close(opened)
 	}
-	if off, end, ok := start(main); main != nil && sh.work(main, off, end, ok) {
-		nused.Add(1)
-	}
+	off, end, ok := start(main)
+	run(main, off, end, ok)
 	wg.Wait()
 	used, sent = int(nused.Load()), sh.sent.Load()
 	if err := sh.err(); err != nil {
 		return used, sent, err
+	}
+	if c := <-early; c.err == nil && c.size == size {
+		return used, sent, nil
 	}
 	fi, err := statRemote(a.sess.sftp, remote)
 	if err != nil {
@@ -420,8 +460,8 @@ func (s *stripes) err() error {
 }
 
 // work writes stripes through f, starting with [off, end) if ok, until
-// none is left or one fails, then closes f. It reports whether it wrote
-// any.
+// none is left or one fails. It reports whether it wrote any; the caller
+// closes f.
 func (s *stripes) work(f *sftp.File, off, end int64, ok bool) (wrote bool) {
 	for ; ok && !s.aborted(); off, end, ok = s.take() {
 		wrote = true
@@ -439,9 +479,6 @@ func (s *stripes) work(f *sftp.File, off, end int64, ok bool) (wrote bool) {
 			s.abort(fmt.Errorf("stripe at offset %d: %w", off, err))
 			break
 		}
-	}
-	if err := f.Close(); err != nil && wrote {
-		s.abort(fmt.Errorf("closing a stripe's handle: %w", err))
 	}
 	return wrote
 }

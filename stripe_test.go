@@ -313,3 +313,19 @@ func TestExtraSessionsStartEarlyAndTrim(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestPushStripedSizeOnClose: the striped size check goes out beside the
+// handles' closes; a server that shows the size only once every handle is
+// closed gets a second look, and the striped upload stands.
+func TestPushStripedSizeOnClose(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{SizeOnClose: true})
+	g := okGroup(t, 1_000_003)
+	res := newTestPusher(stripedConfig(4)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	if res.Status != StatusOK {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	if fr := res.Files[0]; fr.Sessions != wantSessions(fr.Size, 4) || fr.Fallback != "" {
+		t.Errorf("sessions %d, fallback %q: want %d sessions and no fallback", fr.Sessions, fr.Fallback, wantSessions(fr.Size, 4))
+	}
+	sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
+}

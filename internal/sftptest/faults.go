@@ -77,6 +77,11 @@ type Faults struct {
 	// bare SSH_FX_FAILURE (see WriteFailure).
 	FailWrites *WriteFailure
 
+	// SizeOnClose makes Stat and Lstat report a size of 0 for a file
+	// that has a handle open for writing, as servers that store a file
+	// only when it is closed (object-store gateways) do.
+	SizeOnClose bool
+
 	// ChannelOpenDelay holds every session channel open this long before
 	// confirming it, as a server busy at login, or a confirmation held
 	// by Nagle's algorithm until an ACK comes back, would: the channel

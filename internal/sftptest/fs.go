@@ -132,9 +132,35 @@ func (h *handler) open(r *sftp.Request, read bool) (*file, error) {
 	}
 	h.s.mu.Lock()
 	h.s.opens = append(h.s.opens, Open{Conn: h.c.num, Path: p})
+	if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
+		if h.s.writing == nil {
+			h.s.writing = map[string]int{}
+		}
+		h.s.writing[p]++
+	}
 	h.s.mu.Unlock()
-	return &file{h: h, f: f, path: p, append: pf.Append}, nil
+	return &file{h: h, f: f, path: p, append: pf.Append, write: flag&(os.O_WRONLY|os.O_RDWR) != 0}, nil
 }
+
+// statInfo applies SizeOnClose to what Stat or Lstat found at p: while
+// the file has a handle open for writing, its size is 0.
+func (h *handler) statInfo(p string, fi os.FileInfo) os.FileInfo {
+	if !h.s.Faults.SizeOnClose || fi.IsDir() {
+		return fi
+	}
+	h.s.mu.Lock()
+	n := h.s.writing[p]
+	h.s.mu.Unlock()
+	if n == 0 {
+		return fi
+	}
+	return unsettled{fi}
+}
+
+// unsettled is a file whose size a SizeOnClose server does not show yet.
+type unsettled struct{ os.FileInfo }
+
+func (unsettled) Size() int64 { return 0 }
 
 // Filecmd runs Setstat, Rename, Rmdir, Mkdir and Remove. Link and Symlink
 // are refused: links are the usual way out of a jail.
@@ -295,7 +321,7 @@ func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		if err != nil {
 			return nil, err
 		}
-		return lister{fi}, nil
+		return lister{h.statInfo(p, fi)}, nil
 	default:
 		return nil, sftp.ErrSSHFxOpUnsupported
 	}
@@ -306,11 +332,12 @@ func (h *handler) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
 	if err := h.c.gate(); err != nil {
 		return nil, err
 	}
-	fi, err := h.s.root.Lstat(rel(cleanSFTPPath(r.Filepath)))
+	p := cleanSFTPPath(r.Filepath)
+	fi, err := h.s.root.Lstat(rel(p))
 	if err != nil {
 		return nil, err
 	}
-	return lister{fi}, nil
+	return lister{h.statInfo(p, fi)}, nil
 }
 
 // RealPath resolves a path the way every other request does: lexically,
@@ -351,6 +378,8 @@ type file struct {
 	f      *os.File
 	path   string
 	append bool
+	write  bool // counted in Server.writing until closed
+	closed sync.Once
 
 	mu sync.Mutex // serialises appends, which must find the end of file
 }
@@ -423,6 +452,13 @@ func (f *file) store(p []byte, off int64) (int, error) {
 // Close closes the file; on a stalled connection it first waits, like
 // every other request, for the server to close.
 func (f *file) Close() error {
+	defer f.closed.Do(func() {
+		if f.write {
+			f.h.s.mu.Lock()
+			f.h.s.writing[f.path]--
+			f.h.s.mu.Unlock()
+		}
+	})
 	if err := f.h.c.gate(); err != nil {
 		f.f.Close()
 		return err

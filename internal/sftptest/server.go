@@ -88,6 +88,7 @@ type Server struct {
 	channels  int
 	open      int // session channels open now
 	opens     []Open
+	writing   map[string]int // handles open for writing, by path
 	quotaUsed int64
 }
 
