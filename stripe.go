@@ -32,11 +32,12 @@ const (
 	// the cap; and below 8 ms one session is never the cap.
 	stripeTargetRate = 250e6
 
-	// minStripe is the smallest stripe: a new session spends about five
-	// round trips before its first byte (channel open, subsystem, SFTP
-	// init, file open), and a stripe of eight channel windows keeps that
-	// cost small next to its transfer, which also takes round trips, about
-	// one per channel window.
+	// minStripe is the smallest stripe a file is cut for: a new session
+	// spends four round trips before its first byte (channel open,
+	// subsystem, SFTP init, file open; most of it beside the first
+	// session's start, see extraSessions), and a file of at least two
+	// stripes of eight channel windows keeps that cost small next to its
+	// transfer, which takes about one round trip per channel window.
 	minStripe = 8 * channelWindow
 
 	// stripeAlign aligns stripe boundaries, so that every session writes

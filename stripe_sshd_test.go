@@ -3,9 +3,14 @@ package sftppush
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sftppush/sftppush/internal/sshdtest"
 )
@@ -61,5 +66,75 @@ func TestPushStripedOpenSSH(t *testing.T) {
 			}
 			sameSHA256(t, g.Main.Path, got)
 		})
+	}
+}
+
+// TestPushStripedOpenSSHStripeDies kills the sftp-server of one extra
+// session mid-upload: that stripe fails, and the file is rewritten over the
+// first session in the same attempt, intact.
+func TestPushStripedOpenSSHStripeDies(t *testing.T) {
+	requireSSHD(t)
+	prog := sshdtest.SFTPServerPath()
+	if prog == "" {
+		t.Skip("OpenSSH's sftp-server program is not installed")
+	}
+	s := sshdtest.Start(t, "Subsystem sftp "+prog)
+	rel, host := sshdtest.TempFolder(t)
+	const size = 6_000_011
+	g := okGroup(t, size)
+	cfg := stripedConfig(4)
+	// Slow enough that the stripes are still being written when one dies.
+	cfg.DialContext = dialWrapped(func(c net.Conn) net.Conn { return &slowConn{Conn: c, rate: 2 << 20} })
+	done := make(chan *Result, 1)
+	go func() { done <- newTestPusher(cfg).Push(context.Background(), sshdCreds(s, rel), g) }()
+
+	// Wait for four sftp-server processes and data in the temporary file.
+	var servers []int
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		servers = servers[:0]
+		for _, pid := range sshdtest.Descendants(s.PID()) {
+			if sshdtest.Comm(pid) == "sftp-server" {
+				servers = append(servers, pid)
+			}
+		}
+		growing := false
+		for _, n := range dirNames(t, host) {
+			if fi, err := os.Stat(filepath.Join(host, n)); err == nil && fi.Size() > 0 && isTempOf(n, "rec.mp4") {
+				growing = true
+			}
+		}
+		if len(servers) == 4 && growing {
+			break
+		}
+		select {
+		case res := <-done:
+			t.Fatalf("push ended before a stripe could be killed: %s/%s %v, sessions %d", res.Status, res.Reason, res.Err, res.Files[0].Sessions)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("saw sftp-servers %v and no growing file within 20s\nsshd log:\n%s", servers, s.Log())
+		}
+	}
+	// The first session's server started first: kill the newest, an
+	// extra session's.
+	slices.Sort(servers)
+	if err := syscall.Kill(servers[len(servers)-1], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := awaitResult(t, done, 60*time.Second)
+	if res.Status != StatusOK || res.Err != nil {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	fr := res.Files[0]
+	if fr.Sessions != 1 || !strings.Contains(fr.Fallback, "fell back") {
+		t.Errorf("sessions %d, fallback %q: want the single-session rewrite, said", fr.Sessions, fr.Fallback)
+	}
+	got, err := os.ReadFile(filepath.Join(host, "rec.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSHA256(t, g.Main.Path, got)
+	if left := dirNames(t, host); len(left) != 1 {
+		t.Errorf("folder holds %v: want only rec.mp4", left)
 	}
 }
