@@ -512,15 +512,34 @@ func awaitResult(t *testing.T, done <-chan *Result, limit time.Duration) (*Resul
 	}
 }
 
-// With OpenSSH's sftp-server process stopped, sshd still answers
-// keepalives: only the watchdog can end the push.
-func TestOpenSSHStoppedSFTPServer(t *testing.T) {
+// startWithSFTPServer starts an sshd whose SFTP subsystem is OpenSSH's
+// sftp-server program, a process per session that tests can find and
+// stop; it skips the test where the program is not installed.
+func startWithSFTPServer(t *testing.T) *sshdtest.Server {
+	t.Helper()
 	requireSSHD(t)
 	prog := sshdtest.SFTPServerPath()
 	if prog == "" {
 		t.Skip("OpenSSH's sftp-server program is not installed")
 	}
-	s := sshdtest.Start(t, "Subsystem sftp "+prog)
+	return sshdtest.Start(t, "Subsystem sftp "+prog)
+}
+
+// sftpServers lists s's sftp-server processes.
+func sftpServers(s *sshdtest.Server) []int {
+	var pids []int
+	for _, pid := range sshdtest.Descendants(s.PID()) {
+		if sshdtest.Comm(pid) == "sftp-server" {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// With OpenSSH's sftp-server process stopped, sshd still answers
+// keepalives: only the watchdog can end the push.
+func TestOpenSSHStoppedSFTPServer(t *testing.T) {
+	s := startWithSFTPServer(t)
 	const limit = 2 * time.Second
 	done := pushInBackground(t, context.Background(), s, Config{StallTimeout: limit})
 
@@ -529,12 +548,7 @@ func TestOpenSSHStoppedSFTPServer(t *testing.T) {
 	// exiting: wait for the one that serves the upload to be alone.
 	var pids []int
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		pids = pids[:0]
-		for _, pid := range sshdtest.Descendants(s.PID()) {
-			if sshdtest.Comm(pid) == "sftp-server" {
-				pids = append(pids, pid)
-			}
-		}
+		pids = sftpServers(s)
 		if len(pids) == 1 || time.Now().After(deadline) {
 			break
 		}

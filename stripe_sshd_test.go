@@ -73,12 +73,7 @@ func TestPushStripedOpenSSH(t *testing.T) {
 // session mid-upload: that stripe fails, and the file is rewritten over the
 // first session in the same attempt, intact.
 func TestPushStripedOpenSSHStripeDies(t *testing.T) {
-	requireSSHD(t)
-	prog := sshdtest.SFTPServerPath()
-	if prog == "" {
-		t.Skip("OpenSSH's sftp-server program is not installed")
-	}
-	s := sshdtest.Start(t, "Subsystem sftp "+prog)
+	s := startWithSFTPServer(t)
 	rel, host := sshdtest.TempFolder(t)
 	const size = 6_000_011
 	g := okGroup(t, size)
@@ -91,12 +86,7 @@ func TestPushStripedOpenSSHStripeDies(t *testing.T) {
 	// Wait for four sftp-server processes and data in the temporary file.
 	var servers []int
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		servers = servers[:0]
-		for _, pid := range sshdtest.Descendants(s.PID()) {
-			if sshdtest.Comm(pid) == "sftp-server" {
-				servers = append(servers, pid)
-			}
-		}
+		servers = sftpServers(s)
 		growing := false
 		for _, n := range dirNames(t, host) {
 			if fi, err := os.Stat(filepath.Join(host, n)); err == nil && fi.Size() > 0 && isTempOf(n, "rec.mp4") {

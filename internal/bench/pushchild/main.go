@@ -13,7 +13,8 @@
 //	go run ./internal/bench -wan -baseline /tmp/push-before ...
 //
 // It reports "sessions 1" (older commits write over one session) and its
-// peak RSS, like the bench's own child.
+// peak RSS, like the bench's own child. Its push loop repeats that child's
+// on purpose: it is copied into older trees, where internal/bench is not.
 package main
 
 import (
