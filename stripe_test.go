@@ -304,7 +304,13 @@ func TestExtraSessionsStartEarlyAndTrim(t *testing.T) {
 	if opens := len(s.Opens()); opens != 1 {
 		t.Errorf("%d opens for writing: want one, the trimmed sessions write nothing", opens)
 	}
-	// Every channel is closed once Push returns.
+	waitChannelsClosed(t, s)
+}
+
+// waitChannelsClosed fails the test unless every channel of s closes soon:
+// the server notices a closed channel a moment after Push returns.
+func waitChannelsClosed(t *testing.T, s *sftptest.Server) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for _, open := s.Channels(); open > 0; _, open = s.Channels() {
 		if time.Now().After(deadline) {
@@ -328,4 +334,20 @@ func TestPushStripedSizeOnClose(t *testing.T) {
 		t.Errorf("sessions %d, fallback %q: want %d sessions and no fallback", fr.Sessions, fr.Fallback, wantSessions(fr.Size, 4))
 	}
 	sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
+}
+
+// TestExtraSessionsWhenTheFirstFails: extra sessions already starting when
+// the first session's SFTP is refused end with the connection, and the
+// push says why the first failed.
+func TestExtraSessionsWhenTheFirstFails(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{RefuseSubsystem: true})
+	g := okGroup(t, 1_000_003)
+	res := newTestPusher(stripedConfig(4)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	if res.Status != StatusLoginFailed || res.Reason != ReasonSubsystemUnavailable {
+		t.Fatalf("got %s/%s %v, want SFTP_LOGIN_FAILED/sftp_unavailable", res.Status, res.Reason, res.Err)
+	}
+	if asked, _ := s.Channels(); asked < 2 {
+		t.Errorf("%d channels asked for: want extra sessions started beside the first", asked)
+	}
+	waitChannelsClosed(t, s)
 }
