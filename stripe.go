@@ -270,14 +270,24 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 		flags = os.O_WRONLY | os.O_CREATE
 	}
 
-	// In tests, every session takes its first stripe before anyone
-	// writes; otherwise each starts as soon as it can.
-	var ready sync.WaitGroup
+	// Each session takes its first stripe (in tests, every session does
+	// before anyone writes; otherwise each starts as soon as it can),
+	// writes, waits until every session's writes have been answered, then
+	// closes its handle. The size check is sent at that moment too, beside
+	// the closes rather than after them: a write's status says the data is
+	// written, so the size is final already on servers like OpenSSH's. A
+	// server that only settles the size on close gets a second look once
+	// every handle is closed.
+	var ready, writing, wg sync.WaitGroup
 	together := a.p.cfg.stripe.together
 	if together {
 		ready.Add(n)
 	}
-	start := func(f *sftp.File) (off, end int64, ok bool) {
+	writing.Add(n)
+	var nused atomic.Int32
+	run := func(f *sftp.File) {
+		var off, end int64
+		var ok bool
 		if f != nil && !sh.aborted() {
 			off, end, ok = sh.take()
 		}
@@ -285,19 +295,6 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 			ready.Done()
 			ready.Wait()
 		}
-		return off, end, ok
-	}
-
-	// Each session writes, waits until every session's writes have been
-	// answered, then closes its handle. The size check is sent at that
-	// moment too, beside the closes rather than after them: a write's
-	// status says the data is written, so the size is final already on
-	// servers like OpenSSH's. A server that only settles the size on
-	// close gets a second look once every handle is closed.
-	var writing, wg sync.WaitGroup
-	writing.Add(n)
-	var nused atomic.Int32
-	run := func(f *sftp.File, off, end int64, ok bool) {
 		wrote := f != nil && sh.work(f, off, end, ok)
 		writing.Done()
 		writing.Wait()
@@ -324,27 +321,18 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 			if c := sl.ready(); c != nil && !sh.aborted() && !sh.claimed() {
 				f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
 			}
-			off, end, ok := start(f)
-			run(f, off, end, ok)
+			run(f)
 		})
 	}
-	type sizeCheck struct {
-		size int64
-		err  error
-	}
-	early := make(chan sizeCheck, 1)
+	early := int64(-1) // the size seen beside the closes; -1 if not asked or not answered
 	wg.Go(func() {
 		writing.Wait()
 		if sh.aborted() {
-			early <- sizeCheck{err: errStripeAborted}
 			return
 		}
-		fi, err := statRemote(a.sess.sftp, remote)
-		if err != nil {
-			early <- sizeCheck{err: err}
-			return
+		if fi, err := statRemote(a.sess.sftp, remote); err == nil {
+			early = fi.Size()
 		}
-		early <- sizeCheck{size: fi.Size()}
 	})
 	main, err := openRemote(a.sess.sftp, remote, flags)
 	if err != nil {
@@ -353,14 +341,13 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 	if !fresh {
 		close(opened)
 	}
-	off, end, ok := start(main)
-	run(main, off, end, ok)
+	run(main)
 	wg.Wait()
 	used, sent = int(nused.Load()), sh.sent.Load()
 	if err := sh.err(); err != nil {
 		return used, sent, err
 	}
-	if c := <-early; c.err == nil && c.size == size {
+	if early == size {
 		return used, sent, nil
 	}
 	fi, err := statRemote(a.sess.sftp, remote)
