@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // Every over-limit input is refused with a clear error before any

@@ -6,7 +6,7 @@ import (
 	"path"
 	"testing"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 func TestCheck(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 	"go.uber.org/goleak"
 )
 

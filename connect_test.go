@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // A peer that accepts and never sends its banner would hang ssh.Dial

@@ -6,7 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/sftppush/sftppush"
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // Check answers the credentials form's "test connection" button with the

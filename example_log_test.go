@@ -19,7 +19,6 @@ func ExampleNewJSONSink() {
 		Host:        "sftp.example.com",
 		Username:    "camera",
 		Folder:      "/incoming",
-		Protocol:    "SFTP",
 		Port:        22,
 		Files:       []string{"rec-42.mp4", "rec-42.jpg"},
 		Status:      sftppush.StatusLoginFailed,
@@ -31,7 +30,7 @@ func ExampleNewJSONSink() {
 		fmt.Println(err)
 	}
 	// Output:
-	// {"recording_id":"rec-42","time":"2024-05-06T07:08:09Z","host":"sftp.example.com","username":"camera","folder":"/incoming","protocol":"SFTP","port":22,"files":["rec-42.mp4","rec-42.jpg"],"status":"SFTP_LOGIN_FAILED","reason":"auth_rejected","error":"ssh: unable to authenticate","duration_ns":850000000,"bytes_sent":0}
+	// {"recording_id":"rec-42","time":"2024-05-06T07:08:09Z","host":"sftp.example.com","username":"camera","folder":"/incoming","port":22,"files":["rec-42.mp4","rec-42.jpg"],"status":"SFTP_LOGIN_FAILED","reason":"auth_rejected","error":"ssh: unable to authenticate","duration_ns":850000000,"bytes_sent":0}
 }
 
 // Send every entry to a file of JSON lines and keep it in memory too; a
@@ -51,7 +50,6 @@ func ExampleMultiSink() {
 		Host:        "sftp.example.com",
 		Username:    "camera",
 		Folder:      "/incoming",
-		Protocol:    "SFTP",
 		Port:        2222,
 		Files:       []string{"rec-7.mp4"},
 		Status:      sftppush.StatusOK,
@@ -62,7 +60,7 @@ func ExampleMultiSink() {
 	fmt.Println("error:", err)
 	fmt.Println("in memory:", mem.Len(), mem.Entries()[0].Status)
 	// Output:
-	// {"recording_id":"rec-7","time":"2024-05-06T07:08:09Z","host":"sftp.example.com","username":"camera","folder":"/incoming","protocol":"SFTP","port":2222,"files":["rec-7.mp4"],"status":"OK","reason":"none","duration_ns":2000000000,"bytes_sent":1048576}
+	// {"recording_id":"rec-7","time":"2024-05-06T07:08:09Z","host":"sftp.example.com","username":"camera","folder":"/incoming","port":2222,"files":["rec-7.mp4"],"status":"OK","reason":"none","duration_ns":2000000000,"bytes_sent":1048576}
 	// error: audit store down
 	// in memory: 1 OK
 }

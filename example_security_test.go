@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // By default a push reaches only public IPv4 addresses: a host a stranger

@@ -36,9 +36,9 @@ func ExampleSQLStore() {
 	// A Pusher logs to it with Config{Sink: store}; here two entries by hand.
 	t := time.Now().Add(-time.Hour)
 	store.Log(ctx, sftppush.LogEntry{RecordingID: "rec-1", Account: "acme", Time: t, Host: "sftp.example.com",
-		Protocol: "SFTP", Port: 22, Files: []string{"rec-1.mp4"}, Status: sftppush.StatusOK})
+		Port: 22, Files: []string{"rec-1.mp4"}, Status: sftppush.StatusOK})
 	store.Log(ctx, sftppush.LogEntry{RecordingID: "rec-2", Account: "acme", Time: t.Add(time.Minute), Host: "sftp.example.com",
-		Protocol: "SFTP", Port: 22, Files: []string{"rec-2.mp4"}, Status: sftppush.StatusIncorrectFolder, Reason: sftppush.ReasonFolderNotFound})
+		Port: 22, Files: []string{"rec-2.mp4"}, Status: sftppush.StatusIncorrectFolder, Reason: sftppush.ReasonFolderNotFound})
 
 	page, err := store.Query(ctx, sftppush.LogQuery{Account: "acme", Limit: 1})
 	for err == nil {

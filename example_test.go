@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/sftppush/sftppush"
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // Push a recording's main file and snapshot, and read the outcome.

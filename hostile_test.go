@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/pkg/sftp"
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 	"go.uber.org/goleak"
 	"golang.org/x/crypto/ssh"
 )

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 func TestKbdAnswer(t *testing.T) {

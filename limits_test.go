@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/pkg/sftp"
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 	"github.com/sftppush/sftppush/internal/sshdtest"
 	"golang.org/x/crypto/ssh"
 )

@@ -25,7 +25,6 @@ type LogEntry struct {
 	Host        string    `json:"host"` // as typed (ASCII form for IDNs)
 	Username    string    `json:"username"`
 	Folder      string    `json:"folder"`
-	Protocol    string    `json:"protocol"` // always "SFTP"
 	Port        int       `json:"port"`
 	// Files are the remote names of the files attempted, main file first, at
 	// most MaxLoggedFiles.
@@ -71,7 +70,6 @@ func (e LogEntry) attrs() []slog.Attr {
 		slog.String("host", e.Host),
 		slog.String("username", e.Username),
 		slog.String("folder", e.Folder),
-		slog.String("protocol", e.Protocol),
 		slog.Int("port", e.Port),
 		// A copy: a handler may keep the record after Log returns.
 		slog.Any("files", append([]string{}, e.Files...)),
@@ -186,7 +184,7 @@ func (m *MemorySink) Reset() {
 // later slog.SetDefault takes effect.
 //
 // The attributes are flat: recording_id, ended_at (the entry's Time; "time"
-// is the record's own), host, username, folder, protocol, port, files,
+// is the record's own), host, username, folder, port, files,
 // status, reason, error (only when not empty), duration and bytes_sent.
 // Users rename or drop them with slog.HandlerOptions.ReplaceAttr.
 //

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // countingListener is a TCP listener on 127.0.0.1 that counts the

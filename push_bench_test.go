@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/pkg/sftp"
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 	"golang.org/x/crypto/ssh"
 )
 

@@ -315,7 +315,6 @@ func (a *attempt) entry() LogEntry {
 		Host:        logSafe(a.creds.Host),
 		Username:    logSafe(a.creds.Username),
 		Folder:      logSafe(a.creds.Folder),
-		Protocol:    "SFTP",
 		Port:        a.creds.PortOrDefault(),
 		Status:      a.res.Status,
 		Reason:      a.res.Reason,

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/pkg/sftp"
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 	"go.uber.org/goleak"
 )
 
@@ -117,7 +117,7 @@ func TestPushRecordingGroup(t *testing.T) {
 	}
 	e := res.Entry
 	if e.RecordingID != g.RecordingID || e.Host != "127.0.0.1" || e.Port != s.Port || e.Username != s.Username ||
-		e.Folder != "/upload" || e.Protocol != "SFTP" || e.Status != StatusOK || e.BytesSent != total || e.Duration <= 0 {
+		e.Folder != "/upload" || e.Status != StatusOK || e.BytesSent != total || e.Duration <= 0 {
 		t.Errorf("entry: %+v", e)
 	}
 	if len(e.Files) != 4 || e.Files[0] != "rec.mp4" || e.Time.Location() != time.UTC {

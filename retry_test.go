@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 func TestDefaultRetryPolicySchedule(t *testing.T) {

@@ -395,7 +395,7 @@ func (s *SQLStore) insertArgs(e LogEntry) ([]any, error) {
 	}
 	return []any{
 		ns, cleanText(e.RecordingID), cleanText(e.Account),
-		cleanText(e.Host), cleanText(e.Username), cleanText(e.Folder), cleanText(e.Protocol), int64(e.Port),
+		cleanText(e.Host), cleanText(e.Username), cleanText(e.Folder), "SFTP", int64(e.Port),
 		string(fj), cleanText(string(e.Status)), cleanText(string(e.Reason)), cleanText(e.Error),
 		int64(e.Duration), e.BytesSent, int64(e.Attempt),
 		cleanText(e.RemoteAddr), cleanText(e.ServerVersion), cleanText(e.HostKeyFingerprint),
@@ -611,9 +611,9 @@ func (s *SQLStore) queryPage(ctx context.Context, query string, args []any, limi
 		var (
 			e                                    LogEntry
 			id, ns, port, dur, attempt, cdur, ud int64
-			files, status, reason                string
+			files, status, reason, protocol      string
 		)
-		err := rows.Scan(&id, &ns, &e.RecordingID, &e.Account, &e.Host, &e.Username, &e.Folder, &e.Protocol, &port,
+		err := rows.Scan(&id, &ns, &e.RecordingID, &e.Account, &e.Host, &e.Username, &e.Folder, &protocol, &port,
 			&files, &status, &reason, &e.Error, &dur, &e.BytesSent, &attempt,
 			&e.RemoteAddr, &e.ServerVersion, &e.HostKeyFingerprint, &cdur, &ud)
 		if err != nil {

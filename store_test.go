@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
@@ -160,7 +160,6 @@ func fullEntry() LogEntry {
 		Host:        "sftp.example.com",
 		Username:    "Camera",
 		Folder:      "/in/box",
-		Protocol:    "SFTP",
 		Port:        2222,
 		Files:       []string{"a.mp4", "a_raw.webm", "a.jpg", "a_filmstrip.jpg", "fifth.txt"},
 		Status:      StatusUploadFailed,

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // dialWrapped returns a Config.DialContext that wraps each connection.

@@ -205,7 +205,7 @@ func toRow(e sftppush.LogEntry) row {
 	rw := row{
 		RecordingID: e.RecordingID, Account: e.Account,
 		Time: e.Time.UTC().Format(time.DateTime),
-		Host: e.Host, Username: e.Username, Folder: e.Folder, Protocol: e.Protocol, Port: e.Port,
+		Host: e.Host, Username: e.Username, Folder: e.Folder, Protocol: "SFTP", Port: e.Port,
 		Status: e.Status.String(), OK: e.Status == sftppush.StatusOK, Error: e.Error,
 	}
 	if e.Reason != sftppush.ReasonNone {

@@ -50,7 +50,7 @@ var day = time.Date(2025, 5, 6, 0, 0, 0, 0, time.UTC)
 func entry(id string, at time.Duration, st sftppush.Status, r sftppush.Reason) sftppush.LogEntry {
 	return sftppush.LogEntry{
 		RecordingID: id, Time: day.Add(at), Host: "sftp.example.com", Username: "cam", Folder: "/in",
-		Protocol: "SFTP", Port: 22, Files: []string{id + ".mp4", id + ".jpg"}, Status: st, Reason: r,
+		Port: 22, Files: []string{id + ".mp4", id + ".jpg"}, Status: st, Reason: r,
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 
 	_ "modernc.org/sqlite" // SQLite in pure Go, registered as "sqlite"
 )
@@ -145,7 +145,7 @@ func writeTable(out io.Writer, entries []sftppush.LogEntry) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RECORDING ID\tDATE & TIME (UTC)\tSFTP DETAILS\tFILE(S)\tSTATUS\tREASON")
 	for _, e := range entries {
-		details := fmt.Sprintf("%s / %s / %s / %s:%d", e.Host, e.Username, e.Folder, e.Protocol, e.Port)
+		details := fmt.Sprintf("%s / %s / %s / SFTP:%d", e.Host, e.Username, e.Folder, e.Port)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.RecordingID, e.Time.Format("2006-01-02 15:04:05"),
 			details, strings.Join(e.Files, ", "), e.Status, e.Reason)
 	}

@@ -42,7 +42,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 	"github.com/sftppush/sftppush/internal/sshdtest"
 	"github.com/sftppush/sftppush/internal/wanproxy"
 )

@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // User and Password are the test account the servers log in. The home

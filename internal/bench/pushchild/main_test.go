@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sftppush/sftppush/internal/sftptest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // TestRun pushes a group the way internal/bench -baseline asks for it, and
