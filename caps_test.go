@@ -33,8 +33,8 @@ func TestCapsRefusedBeforeConnecting(t *testing.T) {
 		{"recording ID with a newline", func(t *testing.T, c *Credentials, g *Group) { g.RecordingID = "rec\nFAKE LOG LINE" }, ReasonInvalidGroup, "RecordingID contains a control"},
 		{"account too long", func(t *testing.T, c *Credentials, g *Group) { g.Account = strings.Repeat("a", 101) }, ReasonInvalidGroup, "Account has 101"},
 		{"account not UTF-8", func(t *testing.T, c *Credentials, g *Group) { g.Account = "\xff" }, ReasonInvalidGroup, "Account is not valid UTF-8"},
-		{"folder too long", func(t *testing.T, c *Credentials, g *Group) { c.Folder = "/" + strings.Repeat("f", 100) }, ReasonInvalidCredentials, "Folder"},
-		{"password too long", func(t *testing.T, c *Credentials, g *Group) { c.Password = strings.Repeat("p", 101) }, ReasonInvalidCredentials, "Password"},
+		{"folder too long", func(t *testing.T, c *Credentials, g *Group) { c.Folder = "/" + strings.Repeat("f", 100) }, ReasonInvalidFolder, "Folder"},
+		{"password too long", func(t *testing.T, c *Credentials, g *Group) { c.Password = strings.Repeat("p", 101) }, ReasonInvalidLogin, "Password"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -65,7 +65,7 @@ func TestCheckMatchesPush(t *testing.T) {
 		{"read-only folder", sftptest.Faults{ReadOnly: []string{"/upload"}}, nil, ReasonPermissionDenied},
 		{"no space", sftptest.Faults{QuotaBytes: 10}, nil, ReasonNoSpace},
 		{"short file", sftptest.Faults{DiscardAfterBytes: 5}, nil, ReasonSizeMismatch},
-		{"invalid credentials", sftptest.Faults{}, func(c Credentials) Credentials { c.Host = "user@host"; return c }, ReasonInvalidCredentials},
+		{"invalid credentials", sftptest.Faults{}, func(c Credentials) Credentials { c.Host = "user@host"; return c }, ReasonInvalidHost},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -91,7 +91,7 @@ func TestCheckCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	res := newTestPusher(Config{}).Check(ctx, loopbackCreds(s, "/upload"))
-	if res.Status != StatusConnectionTimeout || res.Reason != ReasonCanceled {
+	if res.Status != StatusConnectionTimeout || res.Reason != ReasonConnectCanceled {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 }

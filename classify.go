@@ -3,9 +3,11 @@ package sftppush
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 
@@ -19,22 +21,87 @@ const (
 	fxQuotaExceeded       = 15
 )
 
-// dialReason classifies an error from resolving or connecting. ctx is the
-// caller's context: when it is done, the caller cancelled, whatever the
-// network said.
-func dialReason(ctx context.Context, err error) Reason {
-	if isBlocked(err) {
-		return ReasonBlockedByPolicy
+// cause is what is known about a failed step when it is classified.
+type cause struct {
+	err error
+	ctx context.Context // the caller's: when it is done, the caller cancelled
+
+	// While connecting.
+	expired bool // the connect deadline had passed
+	asked   bool // the password was handed to the server (see handshakeReason)
+
+	// After connecting.
+	stall error       // why the watchdog closed the connection, if it did
+	local error       // a local read error during the step
+	full  func() bool // asks the server whether its disk is full (statvfs)
+}
+
+// fail turns a failed step into its *Error: the one place where a failure
+// gets its Reason, and so its Status.
+func fail(op Op, subject string, c cause) *Error {
+	r, err := classify(op, c)
+	return newError(op, subject, r, err)
+}
+
+// classify decides the Reason of a failed step and the error to report.
+// Precedence: the destination policy's refusal (nothing was sent), the
+// caller's cancellation, the watchdog's verdict (both close the
+// connection, which the step sees as a lost connection), a local read
+// error, and then what the network or the server said, by the protocol.
+func classify(op Op, c cause) (Reason, error) {
+	err := c.err
+	connecting := op == OpDial || op == OpHandshake || op == OpSFTP
+	switch {
+	case isBlocked(err):
+		return ReasonBlockedByPolicy, err
+	case c.ctx != nil && c.ctx.Err() != nil && connecting:
+		if op == OpDial {
+			return ReasonConnectCanceled, err // the dialer's error already says so
+		}
+		return ReasonConnectCanceled, errors.Join(c.ctx.Err(), err)
+	case c.ctx != nil && c.ctx.Err() != nil:
+		return ReasonUploadCanceled, errors.Join(c.ctx.Err(), err)
+	case c.stall != nil:
+		return ReasonStalled, errors.Join(c.stall, err)
+	case c.local != nil:
+		return ReasonLocalReadError, c.local
 	}
-	if ctx.Err() != nil {
-		return ReasonCanceled
+	switch op {
+	case OpDial:
+		return dialReason(err), err
+	case OpHandshake:
+		if c.expired && !isHostKeyError(err) {
+			return ReasonHandshakeTimeout, err
+		}
+		return handshakeReason(err, c.asked), err
+	case OpSFTP:
+		// When the connect deadline fires, x/crypto closes every channel:
+		// the SFTP start then sees EOF, not a timeout.
+		if c.expired || isTimeout(err) {
+			return ReasonHandshakeTimeout, err
+		}
+		return ReasonSubsystemUnavailable, err
 	}
+	r := transferReason(err)
+	switch {
+	case r == ReasonFolderNotFound && op != OpCreate && op != OpStat:
+		// "No such file" means the folder only when creating a file in it
+		// or looking at the folder itself. Elsewhere the file itself went
+		// away under us (a customer's scanner taking it, say).
+		r, err = ReasonRemoteError, fmt.Errorf("the file vanished from the server: %w", err)
+	case r == ReasonFolderNotFound:
+		err = fmt.Errorf("the folder does not exist on the server (a relative folder starts at the login directory): %w", err)
+	case r == ReasonRemoteError && c.full != nil && c.full():
+		r = ReasonNoSpace
+	}
+	return r, err
+}
+
+// dialReason classifies an error from resolving or connecting.
+func dialReason(err error) Reason {
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
-		if dnsErr.IsNotFound {
-			return ReasonHostNotFound
-		}
-		if dnsErr.IsTimeout {
+		if dnsErr.IsTimeout && !dnsErr.IsNotFound {
 			return ReasonDialTimeout
 		}
 		return ReasonHostNotFound
@@ -48,6 +115,19 @@ func dialReason(ctx context.Context, err error) Reason {
 		return ReasonDialTimeout
 	}
 	return ReasonHostUnreachable
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func isHostKeyError(err error) bool {
+	var he *HostKeyError
+	return errors.As(err, &he)
 }
 
 // handshakeReason classifies an error from ssh.NewClientConn. asked says
@@ -139,7 +219,8 @@ func transferReason(err error) Reason {
 
 // mentionsNoSpace is the last resort for servers that report a full disk as
 // a bare SSH_FX_FAILURE with a message: the wording of errno ENOSPC/EDQUOT
-// and of common servers. The statvfs check in upload comes first.
+// and of common servers. The statvfs check (cause.full) covers servers
+// that say nothing.
 func mentionsNoSpace(msg string) bool {
 	m := strings.ToLower(msg)
 	for _, w := range []string{"no space", "quota", "disk full", "disk is full", "insufficient storage", "not enough space"} {

@@ -36,15 +36,15 @@ func TestDialReason(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := dialReason(context.Background(), tc.err); got != tc.want {
+			if got := dialReason(tc.err); got != tc.want {
 				t.Errorf("dialReason(%v) = %s, want %s", tc.err, got, tc.want)
 			}
 		})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if got := dialReason(ctx, opErr(syscall.ECONNREFUSED)); got != ReasonCanceled {
-		t.Errorf("with a cancelled context: %s, want canceled", got)
+	if got, _ := classify(OpDial, cause{err: opErr(syscall.ECONNREFUSED), ctx: ctx}); got != ReasonConnectCanceled {
+		t.Errorf("with a cancelled context: %s, want connect_canceled", got)
 	}
 }
 

@@ -32,10 +32,10 @@ func TestConnectTimeoutBoundsHandshake(t *testing.T) {
 }
 
 func TestConnectTimeoutDefault(t *testing.T) {
-	if got := new(Pusher).connectTimeout(); got != 10*time.Second {
+	if got := resolve(Config{}, stripeTuning{}).connectTimeout; got != 10*time.Second {
 		t.Errorf("zero Config: connect timeout %v, want 10s", got)
 	}
-	if got := newTestPusher(Config{ConnectTimeout: 3 * time.Second}).connectTimeout(); got != 3*time.Second {
+	if got := resolve(Config{ConnectTimeout: 3 * time.Second}, stripeTuning{}).connectTimeout; got != 3*time.Second {
 		t.Errorf("connect timeout %v, want 3s", got)
 	}
 }
@@ -65,7 +65,7 @@ func TestCancel(t *testing.T) {
 		time.AfterFunc(200*time.Millisecond, cancel)
 		start := time.Now()
 		res := newTestPusher(Config{}).Push(ctx, addrCreds(t, addr), okGroup(t, 10))
-		if res.Status != StatusConnectionTimeout || res.Reason != ReasonCanceled || !errors.Is(res.Err, context.Canceled) {
+		if res.Status != StatusConnectionTimeout || res.Reason != ReasonConnectCanceled || !errors.Is(res.Err, context.Canceled) {
 			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 		}
 		if took := time.Since(start); took > 5*time.Second {
@@ -89,7 +89,7 @@ func TestCancel(t *testing.T) {
 		defer func() { cancel(); <-polled }()
 		var sink MemorySink
 		res := newTestPusher(Config{Sink: &sink}).Push(ctx, loopbackCreds(s, "/upload"), okGroup(t, 1<<20))
-		if res.Status != StatusUploadFailed || res.Reason != ReasonCanceled || !errors.Is(res.Err, context.Canceled) {
+		if res.Status != StatusUploadFailed || res.Reason != ReasonUploadCanceled || !errors.Is(res.Err, context.Canceled) {
 			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 		}
 		if sink.Len() != 1 {

@@ -125,7 +125,7 @@ func (e *ValidationError) Field(name string) (FieldError, bool) {
 // and any field that is not valid UTF-8 is rejected.
 //
 // Host must be a dotted-quad IPv4 address or a DNS name. One trailing dot is
-// accepted on a name (ASCIIHost drops it). Internationalized names go
+// accepted on a name (and dropped before connecting). Internationalized names go
 // through the IDNA lookup rules; plain ASCII names follow the DNS rules only.
 // A name whose last label is all digits or "0x" and hex digits ("1.2.3",
 // "0x7f.1", "2130706433") is refused as a mistyped IPv4 address, since some
@@ -156,20 +156,8 @@ func (c Credentials) Validate() error {
 	return &ValidationError{Fields: fields}
 }
 
-// ASCIIHost returns the host in the form to connect to: the IPv4 address, or
-// the DNS name in ASCII (punycode), lower-cased, without a trailing dot. It
-// returns an error if Host is invalid: a *ValidationError naming Host only,
-// whatever the other fields hold.
-func (c Credentials) ASCIIHost() (string, error) {
-	host, msg := checkHost(c.Host)
-	if msg != "" {
-		return "", &ValidationError{Fields: []FieldError{{Field: "Host", Message: msg}}}
-	}
-	return host, nil
-}
-
-// PortOrDefault returns Port, or 22 (DefaultPort) when it is 0.
-func (c Credentials) PortOrDefault() int {
+// port returns Port, or DefaultPort when it is 0.
+func (c Credentials) port() int {
 	if c.Port == 0 {
 		return DefaultPort
 	}

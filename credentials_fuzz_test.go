@@ -74,19 +74,20 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("Validate is not deterministic: %q then %q", errText(err), errText(again))
 		}
 
-		asciiHost, hostErr := c.ASCIIHost()
+		dest, destErr := destinationOf(c)
+		asciiHost, hostMsg := checkHost(c.Host)
 		if err == nil {
-			if hostErr != nil {
-				t.Fatalf("Validate passed but ASCIIHost failed: %v", hostErr)
+			if destErr != nil || dest.host != asciiHost {
+				t.Fatalf("Validate passed but destinationOf = %+v, %v", dest.addr, destErr)
 			}
 			if len(asciiHost) == 0 || len(asciiHost) > maxDNSName {
-				t.Fatalf("ASCIIHost = %q: length %d out of 1..253", asciiHost, len(asciiHost))
+				t.Fatalf("ASCII host %q: length %d out of 1..253", asciiHost, len(asciiHost))
 			}
 			if strings.Contains(asciiHost, ":") || !isASCII(asciiHost) || asciiHost != strings.ToLower(asciiHost) || strings.HasSuffix(asciiHost, ".") {
-				t.Fatalf("ASCIIHost = %q: want lower-case ASCII without ':' or a trailing dot", asciiHost)
+				t.Fatalf("ASCII host %q: want lower-case ASCII without ':' or a trailing dot", asciiHost)
 			}
-			if p := c.PortOrDefault(); p < 1 || p > 65535 {
-				t.Fatalf("PortOrDefault = %d", p)
+			if p := c.port(); p < 1 || p > 65535 {
+				t.Fatalf("port() = %d", p)
 			}
 		} else {
 			var ve *ValidationError
@@ -101,9 +102,12 @@ func FuzzValidate(f *testing.F) {
 				}
 				last = i
 			}
-			// ASCIIHost agrees with Validate about Host.
-			if _, hostBad := ve.Field("Host"); hostBad != (hostErr != nil) {
-				t.Fatalf("Validate says Host bad=%v, ASCIIHost error %v", hostBad, hostErr)
+			// checkHost agrees with Validate about Host.
+			if _, hostBad := ve.Field("Host"); hostBad != (hostMsg != "") {
+				t.Fatalf("Validate says Host bad=%v, checkHost says %q", hostBad, hostMsg)
+			}
+			if destErr == nil || !errors.Is(destErr, ErrInvalidCredentials) {
+				t.Fatalf("Validate failed but destinationOf = %v", destErr)
 			}
 		}
 

@@ -256,26 +256,23 @@ func TestCredentialsASCIIHost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := Credentials{Host: tt.host}
-			got, err := c.ASCIIHost()
-			if err != nil || got != tt.want {
-				t.Errorf("ASCIIHost(%q) = %q, %v; want %q", tt.host, got, err, tt.want)
+			got, msg := checkHost(tt.host)
+			if msg != "" || got != tt.want {
+				t.Errorf("checkHost(%q) = %q, %q; want %q", tt.host, got, msg, tt.want)
 			}
 		})
 	}
 	for _, host := range []string{"", "::1", "1.2.3", "example.com:22"} {
-		_, err := Credentials{Host: host}.ASCIIHost()
-		var ve *ValidationError
-		if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Field != "Host" || !errors.Is(err, ErrInvalidCredentials) {
-			t.Errorf("ASCIIHost(%q) error = %v, want a *ValidationError naming Host only", host, err)
+		if got, msg := checkHost(host); msg == "" || got != "" {
+			t.Errorf("checkHost(%q) = %q, %q; want a message", host, got, msg)
 		}
 	}
 }
 
-func TestCredentialsPortOrDefault(t *testing.T) {
+func TestCredentialsPort(t *testing.T) {
 	for _, tt := range []struct{ port, want int }{{0, 22}, {22, 22}, {2222, 2222}, {65535, 65535}} {
-		if got := (Credentials{Port: tt.port}).PortOrDefault(); got != tt.want {
-			t.Errorf("PortOrDefault() with Port %d = %d, want %d", tt.port, got, tt.want)
+		if got := (Credentials{Port: tt.port}).port(); got != tt.want {
+			t.Errorf("port() with Port %d = %d, want %d", tt.port, got, tt.want)
 		}
 	}
 }

@@ -42,17 +42,17 @@ func FuzzRemoteName(f *testing.F) {
 		if dir := path.Dir(path.Join("/f", name)); dir != "/f" {
 			t.Fatalf("%q leaves the folder: %s", name, dir)
 		}
-		// planFiles agrees, and keeps the name as given.
-		files, perr := planFiles(Group{Main: File{Path: "/x/rec.mp4", RemoteName: name}})
-		if perr != nil || files[0].Remote != name {
-			t.Fatalf("planFiles(%q) = %v, %v", name, files, perr)
+		// The group check agrees, and keeps the name as given.
+		g := Group{Main: File{Path: "/x/rec.mp4", RemoteName: name}}
+		files := fileResults(g)
+		if err := checkGroup(g, files); err != nil || files[0].Remote != name {
+			t.Fatalf("checkGroup(%q) = %v, %v", name, files, err)
 		}
 	})
 }
 
-// Any error at all, however wrapped, classifies to a known Reason with a
-// Status (canceled excepted, whose Status depends on the step), and never
-// panics.
+// Any error at all, however wrapped, at any step, classifies to a known
+// Reason with a Status, and never panics.
 func FuzzClassify(f *testing.F) {
 	f.Add(uint8(0), uint32(4), "failure", false, uint8(1))
 	f.Add(uint8(1), uint32(0), "no such host", true, uint8(0))
@@ -103,21 +103,23 @@ func FuzzClassify(f *testing.F) {
 			cancel()
 			ctx = c
 		}
-		for name, r := range map[string]Reason{
-			"dial":      dialReason(ctx, err),
-			"handshake": handshakeReason(err, flag),
-			"transfer":  transferReason(err),
-		} {
+		for _, op := range []Op{OpDial, OpHandshake, OpSFTP, OpCreate, OpStat, OpUpload, OpVerify, OpRename} {
+			c := cause{err: err, ctx: ctx, expired: flag && kind%2 == 0, asked: flag}
+			if kind%5 == 0 {
+				c.stall = errors.New(msg)
+			}
+			r, cerr := classify(op, c)
 			if _, known := reasonStatus[r]; !known {
-				t.Fatalf("%s: unknown reason %q for %v", name, r, err)
+				t.Fatalf("%s: unknown reason %q for %v", op, r, err)
 			}
-			if r.Status() == "" && r != ReasonCanceled {
-				t.Fatalf("%s: reason %q has no Status (%v)", name, r, err)
+			if r.Status() == "" {
+				t.Fatalf("%s: reason %q has no Status (%v)", op, r, err)
 			}
-			if r == ReasonNone {
-				t.Fatalf("%s: error %v classified as no error", name, err)
+			if r == ReasonNone || cerr == nil {
+				t.Fatalf("%s: error %v classified as no error (%q, %v)", op, err, r, cerr)
 			}
 		}
+
 		_ = authFailed(err)
 		_ = mentionsNoSpace(msg)
 	})

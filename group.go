@@ -7,105 +7,147 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"unicode"
 	"unicode/utf8"
 )
 
-// MaxGroupFiles is the most files one Group may hold, main file included.
-// A recording has four (mp4, raw, snapshot, filmstrip); the cap keeps a
-// caller's mistake from turning one push into thousands of uploads.
-const MaxGroupFiles = 16
+// File is one local file of a recording and the name it gets on the server.
+type File struct {
+	// Path is the local path of the file.
+	Path string
+	// RemoteName is the file name on the server, inside Credentials.Folder.
+	// Empty means the base name of Path. It must be a plain file name: no
+	// "/", "\", NUL or control characters, not "." or "..", at most
+	// MaxRemoteNameLength bytes.
+	RemoteName string
+}
 
-// MaxRemoteNameLength is the longest remote file name accepted, in bytes:
-// the common file-system limit (NAME_MAX).
-const MaxRemoteNameLength = 255
+// Group is the set of files of one recording, pushed over one connection, one
+// after another, main file first.
+type Group struct {
+	// RecordingID identifies the recording in the log entry: at most
+	// MaxRecordingIDLength characters, no control characters.
+	RecordingID string
+	// Account, if set, names the tenant the recording belongs to; it is
+	// copied into the log entry so logs can be shown per customer. At most
+	// MaxAccountLength characters, no control characters.
+	Account string
+	// Main is the file that decides the Status: the processed .mp4 or the raw
+	// recording.
+	Main File
+	// Extras are the other files (raw recording, snapshot, filmstrip). A
+	// missing or failed extra is reported in its FileResult and does not fail
+	// the push.
+	Extras []File
+}
 
-// planFiles checks the group's shape and returns one FileResult per file,
-// main file first. Nothing local or remote is touched.
-func planFiles(g Group) ([]FileResult, *Error) {
+// Caps on a Group, so that a caller's mistake cannot turn one push into
+// thousands of uploads or one log entry into megabytes.
+const (
+	// MaxGroupFiles is the most files one Group may hold, main file
+	// included. A recording has four (mp4, raw, snapshot, filmstrip).
+	MaxGroupFiles = 16
+	// MaxRemoteNameLength is the longest remote file name accepted, in
+	// bytes: the common file-system limit (NAME_MAX).
+	MaxRemoteNameLength = 255
+	// MaxRecordingIDLength is the longest Group.RecordingID accepted, in
+	// characters (Unicode code points).
+	MaxRecordingIDLength = 100
+	// MaxAccountLength is the longest Group.Account accepted, in characters.
+	MaxAccountLength = 100
+)
+
+// plan is a group made ready before connecting: checked, and every local
+// file opened and measured once. Keeping the files open means none can
+// vanish between the check and its upload. The main file failing to open
+// ends the attempt before any connection is made, so that a missing file
+// costs the customer's server nothing; an extra that fails is marked
+// FileMissing and skipped.
+type plan struct {
+	files []FileResult // main file first; Size from the open file
+	local []*os.File   // parallel to files; nil where the file could not be opened
+}
+
+// newPlan checks the group and opens its files. On error the plan still
+// lists the files, for the result.
+func newPlan(g Group) (*plan, *Error) {
+	files := fileResults(g)
+	pl := &plan{files: files, local: make([]*os.File, len(files))}
+	if err := checkGroup(g, pl.files); err != nil {
+		return pl, &Error{Status: StatusUploadFailed, Reason: ReasonInvalidGroup, Op: OpValidate, Err: err}
+	}
+	for i := range pl.files {
+		fr := &pl.files[i]
+		f, err := openLocal(fr.Local)
+		if err != nil {
+			e := newError(OpOpen, fr.Local, localReason(err), err)
+			fr.State, fr.Err, fr.Reason = FileMissing, e, e.Reason
+			if fr.Main {
+				return pl, e
+			}
+			continue
+		}
+		pl.local[i] = f
+		fi, _ := f.Stat() // openLocal has stat-ed it
+		fr.Size = fi.Size()
+	}
+	return pl, nil
+}
+
+// fileResults returns one FileResult per file of the group, main file
+// first, with the remote names defaulted to the local base names.
+func fileResults(g Group) []FileResult {
 	all := append([]File{g.Main}, g.Extras...)
 	files := make([]FileResult, len(all))
-	errs := checkLabels(g)
-	if len(all) > MaxGroupFiles {
-		errs = append(errs, fmt.Errorf("the group has %d files; at most %d are allowed", len(all), MaxGroupFiles))
-	}
-	seen := make(map[string]bool, len(all))
 	for i, f := range all {
 		name := f.RemoteName
 		if name == "" {
 			name = filepath.Base(f.Path)
 		}
 		files[i] = FileResult{Local: f.Path, Remote: name, Main: i == 0, Size: -1}
-		if i >= MaxGroupFiles {
-			continue
-		}
-		what := "extra file " + fmt.Sprint(i)
-		if i == 0 {
-			what = "main file"
-		}
-		if f.Path == "" {
-			errs = append(errs, fmt.Errorf("%s: Path is empty; set it to the local file's path", what))
-			continue
-		}
-		if err := checkRemoteName(name); err != nil {
-			errs = append(errs, fmt.Errorf("%s: remote name %q: %w", what, truncate(name, 60), err))
-			continue
-		}
-		if seen[name] {
-			errs = append(errs, fmt.Errorf("%s: remote name %q is used twice in the group; give each file its own RemoteName", what, truncate(name, 60)))
-		}
-		seen[name] = true
 	}
-	if len(errs) > 0 {
-		return files, &Error{Status: StatusUploadFailed, Reason: ReasonInvalidGroup, Op: "validate", Err: errors.Join(errs...)}
-	}
-	return files, nil
+	return files
 }
 
-// checkRemoteName accepts a plain file name: it must not reach outside the
-// folder nor carry bytes that servers treat specially.
-func checkRemoteName(name string) error {
-	switch {
-	case name == "" || name == "." || name == ".." || name == "/":
-		return errors.New("not a file name; set RemoteName to a plain name such as rec.mp4")
-	case len(name) > MaxRemoteNameLength:
-		return fmt.Errorf("longer than %d bytes; use a shorter RemoteName", MaxRemoteNameLength)
-	case !utf8.ValidString(name):
-		return errors.New("not valid UTF-8")
-	case strings.ContainsAny(name, "/\\"):
-		return errors.New("contains a slash; set RemoteName to a plain name without folders (the folder comes from Credentials.Folder)")
+// largest is the size of the plan's largest file: what the connection
+// sizes its extra sessions for.
+func (pl *plan) largest() int64 {
+	var n int64
+	for _, fr := range pl.files {
+		n = max(n, fr.Size)
 	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return errors.New("contains a control character")
-		}
-	}
-	return nil
+	return n
 }
 
-// openMain opens the local main file. It is opened before connecting so that
-// a missing file costs the customer's server nothing, and kept open so that
-// it cannot disappear between the check and the upload.
-func openMain(fr *FileResult) (*os.File, *Error) {
-	f, fi, err := openLocal(fr.Local)
+// close closes the local files.
+func (pl *plan) close() {
+	for _, f := range pl.local {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// localReason tells a local file that does not exist from one that cannot
+// be read.
+func localReason(err error) Reason {
+	if errors.Is(err, fs.ErrNotExist) {
+		return ReasonFileMissing
+	}
+	return ReasonFileUnreadable
+}
+
+// openLocal opens a local file for upload; it must be a regular file.
+//
+// It is opened without blocking: open(2) of a named pipe waits for a
+// writer, which would hang the push beyond its context. The type is checked
+// on the open file, so a file swapped between a check and the open cannot
+// slip through.
+func openLocal(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		fr.State, fr.Err = FileMissing, err
-		fr.Reason = ReasonMainFileUnreadable
-		if errors.Is(err, fs.ErrNotExist) {
-			fr.Reason = ReasonMainFileMissing
-		}
-		return nil, &Error{Status: StatusFileMissing, Reason: fr.Reason, Op: "open", Subject: fr.Local, Err: err}
-	}
-	fr.Size = fi.Size()
-	return f, nil
-}
-
-// openLocal opens a local file for upload and checks that it is a regular
-// file.
-func openLocal(path string) (*os.File, fs.FileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
@@ -113,9 +155,9 @@ func openLocal(path string) (*os.File, fs.FileInfo, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return f, fi, nil
+	return f, nil
 }
 
 func fileKind(m fs.FileMode) string {
@@ -134,4 +176,76 @@ func fileKind(m fs.FileMode) string {
 		return "regular file"
 	}
 	return "special file"
+}
+
+// checkGroup checks the group's shape, every problem at once: the labels,
+// the number of files, each file's path and remote name. Nothing local or
+// remote is touched.
+func checkGroup(g Group, files []FileResult) error {
+	errs := checkLabels(g)
+	if len(files) > MaxGroupFiles {
+		errs = append(errs, fmt.Errorf("the group has %d files; at most %d are allowed", len(files), MaxGroupFiles))
+	}
+	seen := make(map[string]bool, len(files))
+	for i, fr := range files[:min(len(files), MaxGroupFiles)] {
+		what := "extra file " + fmt.Sprint(i)
+		if i == 0 {
+			what = "main file"
+		}
+		if fr.Local == "" {
+			errs = append(errs, fmt.Errorf("%s: Path is empty; set it to the local file's path", what))
+			continue
+		}
+		if err := checkRemoteName(fr.Remote); err != nil {
+			errs = append(errs, fmt.Errorf("%s: remote name %q: %w", what, truncate(fr.Remote, 60), err))
+			continue
+		}
+		if seen[fr.Remote] {
+			errs = append(errs, fmt.Errorf("%s: remote name %q is used twice in the group; give each file its own RemoteName", what, truncate(fr.Remote, 60)))
+		}
+		seen[fr.Remote] = true
+	}
+	return errors.Join(errs...)
+}
+
+// checkRemoteName accepts a plain file name: it must not reach outside the
+// folder nor carry bytes that servers treat specially.
+func checkRemoteName(name string) error {
+	switch {
+	case name == "" || name == "." || name == ".." || name == "/":
+		return errors.New("not a file name; set RemoteName to a plain name such as rec.mp4")
+	case len(name) > MaxRemoteNameLength:
+		return fmt.Errorf("longer than %d bytes; use a shorter RemoteName", MaxRemoteNameLength)
+	case !utf8.ValidString(name):
+		return errors.New("not valid UTF-8")
+	case strings.ContainsAny(name, "/\\"):
+		return errors.New("contains a slash; set RemoteName to a plain name without folders (the folder comes from Credentials.Folder)")
+	}
+	if strings.ContainsFunc(name, unicode.IsControl) {
+		return errors.New("contains a control character")
+	}
+	return nil
+}
+
+// checkLabels checks the group's RecordingID and Account: bounded, valid
+// UTF-8, no control characters (they would forge lines in a text log).
+func checkLabels(g Group) []error {
+	var errs []error
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"RecordingID", g.RecordingID, MaxRecordingIDLength},
+		{"Account", g.Account, MaxAccountLength},
+	} {
+		switch {
+		case !utf8.ValidString(f.value):
+			errs = append(errs, fmt.Errorf("%s is not valid UTF-8", f.name))
+		case utf8.RuneCountInString(f.value) > f.max:
+			errs = append(errs, fmt.Errorf("%s has %d characters; at most %d are allowed", f.name, utf8.RuneCountInString(f.value), f.max))
+		case strings.ContainsFunc(f.value, unicode.IsControl):
+			errs = append(errs, fmt.Errorf("%s contains a control character", f.name))
+		}
+	}
+	return errs
 }

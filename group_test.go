@@ -1,6 +1,7 @@
 package sftppush
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -36,14 +37,27 @@ func TestCheckRemoteName(t *testing.T) {
 	}
 }
 
-func TestPlanFiles(t *testing.T) {
-	t.Run("defaults remote names to base names, main first", func(t *testing.T) {
-		files, err := planFiles(Group{Main: File{Path: "/data/x/rec.mp4"}, Extras: []File{{Path: "/data/y/rec.jpg", RemoteName: "snap.jpg"}}})
+func TestPlan(t *testing.T) {
+	t.Run("defaults remote names to base names, main first, sizes from the files", func(t *testing.T) {
+		dir := t.TempDir()
+		mp4 := writeLocal(t, dir, "rec.mp4", 1000)
+		jpg := writeLocal(t, dir, "rec.jpg", 10)
+		pl, err := newPlan(Group{Main: File{Path: mp4}, Extras: []File{{Path: jpg, RemoteName: "snap.jpg"}, {Path: dir + "/gone.jpg"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(files) != 2 || files[0].Remote != "rec.mp4" || !files[0].Main || files[1].Remote != "snap.jpg" || files[1].Main || files[0].Size != -1 {
+		defer pl.close()
+		files := pl.files
+		if len(files) != 3 || files[0].Remote != "rec.mp4" || !files[0].Main || files[1].Remote != "snap.jpg" || files[1].Main ||
+			files[0].Size != 1000 || files[1].Size != 10 || pl.largest() != 1000 {
 			t.Errorf("got %+v", files)
+		}
+		if files[2].State != FileMissing || files[2].Reason != ReasonFileMissing || pl.local[2] != nil {
+			t.Errorf("a missing extra: %+v", files[2])
+		}
+		var e *Error
+		if !errors.As(files[2].Err, &e) || e.Op != OpOpen || e.Status != StatusFileMissing {
+			t.Errorf("a missing extra's Err: %v", files[2].Err)
 		}
 	})
 	bad := []struct {
@@ -58,7 +72,8 @@ func TestPlanFiles(t *testing.T) {
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
-			files, err := planFiles(tc.g)
+			pl, err := newPlan(tc.g)
+			files := pl.files
 			if err == nil || err.Reason != ReasonInvalidGroup || err.Status != StatusUploadFailed || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want invalid_group mentioning %q", err, tc.want)
 			}

@@ -410,7 +410,7 @@ func TestHostileSFTP(t *testing.T) {
 			// bounds a server that goes silent after login.
 			name:   "never answers Stat",
 			addr:   hostileSFTP(except(fxpStat, func(uint32, []byte) []byte { return nil })),
-			status: StatusUploadFailed, reason: ReasonCanceled,
+			status: StatusUploadFailed, reason: ReasonUploadCanceled,
 			within: 2 * time.Second,
 		},
 	})

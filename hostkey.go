@@ -26,11 +26,6 @@ import (
 // logged); TrustOnFirstUse and KnownHosts are the policies this package
 // provides. Implementations must be safe for concurrent use.
 type HostKeyPolicy interface {
-	// HostKeyAlgorithms returns the host key algorithms to negotiate with
-	// hostport, most preferred first, so that the server presents a key of
-	// a type the policy knows for it. Nil means x/crypto's defaults.
-	HostKeyAlgorithms(ctx context.Context, hostport string, remote net.Addr) []string
-
 	// CheckHostKey returns nil to trust key, or an error to refuse it, in
 	// which case the password is not sent. hostport is "host:port" with the
 	// host as typed (lower-case ASCII form), not the resolved address;
@@ -38,6 +33,19 @@ type HostKeyPolicy interface {
 	// whether the key changed or is unknown; any other error is reported as
 	// an unknown key (ReasonHostKeyUnknown).
 	CheckHostKey(ctx context.Context, hostport string, remote net.Addr, key ssh.PublicKey) error
+}
+
+// HostKeyAlgorithmsPolicy is implemented by a HostKeyPolicy that knows
+// which key types it trusts for a server, so that a server holding several
+// host keys presents one of those (as ssh's HostKeyAlgorithms option does):
+// a policy that pinned an RSA key must not be shown an ed25519 key and call
+// it a change. Like io.WriterTo, it is an optional interface; policies
+// without it negotiate x/crypto's default order.
+type HostKeyAlgorithmsPolicy interface {
+	HostKeyPolicy
+	// HostKeyAlgorithms returns the host key algorithms to negotiate with
+	// hostport, most preferred first. Nil means x/crypto's defaults.
+	HostKeyAlgorithms(ctx context.Context, hostport string, remote net.Addr) []string
 }
 
 // HostKeyError is the error of a host key the policy refuses. The push ends
@@ -84,30 +92,30 @@ func (e *HostKeyError) Error() string {
 // Unwrap returns the cause.
 func (e *HostKeyError) Unwrap() error { return e.Err }
 
-// hostKeyConfig returns the host key callback and algorithms for one
-// connection. The callback records the fingerprint for the log entry
-// whatever the policy says.
-func (p *Pusher) hostKeyConfig(ctx context.Context, s *session, hostport string, remote net.Addr) (ssh.HostKeyCallback, []string) {
-	pol := p.cfg.HostKeyPolicy
-	cb := func(_ string, remote net.Addr, key ssh.PublicKey) error {
-		s.fingerprint = fingerprint(key)
-		if pol == nil {
-			return nil
-		}
-		err := pol.CheckHostKey(ctx, hostport, remote, key)
-		if err == nil {
-			return nil
-		}
-		var he *HostKeyError
-		if !errors.As(err, &he) {
-			err = &HostKeyError{HostPort: hostport, Presented: s.fingerprint, Err: err}
-		}
-		return err
-	}
+// checkHostKey asks the policy, if any, whether to trust key. An error
+// that is not a *HostKeyError becomes one, for an unknown key.
+func checkHostKey(ctx context.Context, pol HostKeyPolicy, hostport string, remote net.Addr, key ssh.PublicKey) error {
 	if pol == nil {
-		return cb, nil
+		return nil
 	}
-	return cb, pol.HostKeyAlgorithms(ctx, hostport, remote)
+	err := pol.CheckHostKey(ctx, hostport, remote, key)
+	if err == nil {
+		return nil
+	}
+	var he *HostKeyError
+	if !errors.As(err, &he) {
+		err = &HostKeyError{HostPort: hostport, Presented: ssh.FingerprintSHA256(key), Err: err}
+	}
+	return err
+}
+
+// hostKeyAlgorithms returns the host key algorithms the policy prefers for
+// hostport, or nil for x/crypto's defaults.
+func hostKeyAlgorithms(ctx context.Context, pol HostKeyPolicy, hostport string, remote net.Addr) []string {
+	if ap, ok := pol.(HostKeyAlgorithmsPolicy); ok {
+		return ap.HostKeyAlgorithms(ctx, hostport, remote)
+	}
+	return nil
 }
 
 // algorithmsFor returns the host key algorithms that make a server present
@@ -199,13 +207,13 @@ func (t tofu) HostKeyAlgorithms(ctx context.Context, hostport string, _ net.Addr
 func (t tofu) CheckHostKey(ctx context.Context, hostport string, _ net.Addr, key ssh.PublicKey) error {
 	pinned, err := t.store.Pin(ctx, hostport, key)
 	if err != nil {
-		return &HostKeyError{HostPort: hostport, Presented: fingerprint(key), Err: fmt.Errorf("host key store: %w", err)}
+		return &HostKeyError{HostPort: hostport, Presented: ssh.FingerprintSHA256(key), Err: fmt.Errorf("host key store: %w", err)}
 	}
 	if !sameKey(pinned, key) {
 		return &HostKeyError{
 			HostPort:  hostport,
-			Known:     []string{fingerprint(pinned)},
-			Presented: fingerprint(key),
+			Known:     []string{ssh.FingerprintSHA256(pinned)},
+			Presented: ssh.FingerprintSHA256(key),
 			Fix:       fmt.Sprintf("If the change is legitimate, re-pin: call Forget(ctx, %q) on the HostKeyStore and push again", hostport),
 		}
 	}
@@ -306,7 +314,7 @@ func (k knownHostsPolicy) HostKeyAlgorithms(_ context.Context, hostport string, 
 
 func (k knownHostsPolicy) CheckHostKey(_ context.Context, hostport string, remote net.Addr, key ssh.PublicKey) error {
 	files := strings.Join(k.files, ", ")
-	he := &HostKeyError{HostPort: hostport, Presented: fingerprint(key)}
+	he := &HostKeyError{HostPort: hostport, Presented: ssh.FingerprintSHA256(key)}
 	cb, err := knownhosts.New(k.files...)
 	if err != nil {
 		he.Err = err
@@ -319,7 +327,7 @@ func (k knownHostsPolicy) CheckHostKey(_ context.Context, hostport string, remot
 		return nil
 	case errors.As(err, &ke) && len(ke.Want) > 0:
 		for _, w := range ke.Want {
-			he.Known = append(he.Known, fingerprint(w.Key))
+			he.Known = append(he.Known, ssh.FingerprintSHA256(w.Key))
 		}
 		he.Fix = fmt.Sprintf("If the change is legitimate, replace the server's line in %s (ssh-keygen -R %q -f %s removes it) with the new key", files, knownhosts.Normalize(hostport), k.files[0])
 	case errors.As(err, &ke):

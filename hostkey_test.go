@@ -80,7 +80,7 @@ func TestTOFURefusesChangedKeyBeforePassword(t *testing.T) {
 	if !errors.As(res.Err, &he) || !he.Changed() {
 		t.Fatalf("err %v: want a *HostKeyError", res.Err)
 	}
-	oldFP, newFP := fingerprint(real.HostKey), fingerprint(imp.HostKey)
+	oldFP, newFP := ssh.FingerprintSHA256(real.HostKey), ssh.FingerprintSHA256(imp.HostKey)
 	if he.HostPort != hostport || len(he.Known) != 1 || he.Known[0] != oldFP || he.Presented != newFP {
 		t.Errorf("HostKeyError %+v, want known %s presented %s", he, oldFP, newFP)
 	}
@@ -291,11 +291,11 @@ func TestKnownHosts(t *testing.T) {
 				t.Errorf("the password was sent to an untrusted server")
 			}
 			var he *HostKeyError
-			if !errors.As(res.Err, &he) || he.Presented != fingerprint(s.HostKey) || he.Fix == "" {
+			if !errors.As(res.Err, &he) || he.Presented != ssh.FingerprintSHA256(s.HostKey) || he.Fix == "" {
 				t.Errorf("err %v", res.Err)
 			}
-			if tc.reason == ReasonHostKeyChanged && (len(he.Known) != 1 || he.Known[0] != fingerprint(other)) {
-				t.Errorf("known %v, want %s", he.Known, fingerprint(other))
+			if tc.reason == ReasonHostKeyChanged && (len(he.Known) != 1 || he.Known[0] != ssh.FingerprintSHA256(other)) {
+				t.Errorf("known %v, want %s", he.Known, ssh.FingerprintSHA256(other))
 			}
 		})
 	}
@@ -324,7 +324,7 @@ func TestKnownHostsNegotiatesListedKeyType(t *testing.T) {
 	if res.Status != StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
-	if res.Entry.HostKeyFingerprint != fingerprint(ed.PublicKey()) {
+	if res.Entry.HostKeyFingerprint != ssh.FingerprintSHA256(ed.PublicKey()) {
 		t.Errorf("negotiated key %s, want the ed25519 one", res.Entry.HostKeyFingerprint)
 	}
 

@@ -65,15 +65,3 @@ func (g *guard) keepalive(c *ssh.Client, every time.Duration, countMax int) {
 		}
 	}()
 }
-
-// keepaliveInterval is the keepalive interval; zero turns it off.
-func (p *Pusher) keepaliveInterval() time.Duration {
-	return durationSetting(p.cfg.KeepaliveInterval, DefaultKeepaliveInterval)
-}
-
-func (p *Pusher) keepaliveCountMax() int {
-	if n := p.cfg.KeepaliveCountMax; n > 0 {
-		return n
-	}
-	return DefaultKeepaliveCountMax
-}

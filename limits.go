@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 )
 
 // SFTP packet types and constants used by the limits exchange (draft-ietf-
@@ -64,72 +63,6 @@ func writeSize(l *sftpLimits) int {
 		n = min(n, l.MaxPacket-writeOverhead)
 	}
 	return int(n)
-}
-
-// sftpHello is what the SFTP start-up exchange learnt: the server's VERSION
-// packet as it came (to replay to pkg/sftp), its limits if it stated them,
-// and the connection's round trip.
-type sftpHello struct {
-	version    []byte // the whole VERSION packet, length field included
-	extensions map[string]string
-	limits     *sftpLimits
-
-	// rtt is the shorter of the two request-reply exchanges hello made
-	// (INIT/VERSION and the limits request): one round trip of the
-	// network plus the SFTP server's least work. Striping (stripe.go)
-	// decides from it how many sessions pay, at no extra round trip.
-	rtt time.Duration
-}
-
-// hello does the SFTP start-up exchange on the subsystem's pipes before
-// pkg/sftp runs: INIT, VERSION, and, when the server advertises it, one
-// limits@openssh.com request. pkg/sftp v1.13 never asks for the limits and
-// stays at 32 KiB per write unless told otherwise; asking here costs one
-// round trip and gives OpenSSH servers eight times fewer write requests.
-//
-// A server that answers the limits request with an error or garbage leaves
-// limits nil. A broken INIT/VERSION exchange is an error: pkg/sftp would
-// have failed the same way.
-//
-// With extra set, hello stops after VERSION: an extra session of the same
-// connection talks to the same server, so it takes the limits the first
-// session learnt (startSFTP) and spares the round trip.
-func hello(r io.Reader, w io.Writer, extra bool) (*sftpHello, error) {
-	// INIT, version 3, no extensions.
-	start := time.Now()
-	if _, err := w.Write([]byte{0, 0, 0, 5, fxpInit, 0, 0, 0, 3}); err != nil {
-		return nil, fmt.Errorf("sending SFTP init: %w", err)
-	}
-	raw, err := readPacket(r)
-	if err != nil {
-		return nil, fmt.Errorf("reading SFTP version: %w", err)
-	}
-	ext, err := parseVersion(raw[4:])
-	if err != nil {
-		return nil, err
-	}
-	h := &sftpHello{version: raw, extensions: ext, rtt: time.Since(start)}
-	if _, ok := ext[limitsExtension]; !ok || extra {
-		return h, nil
-	}
-	start = time.Now()
-	const id = 1 // nothing else is in flight yet
-	req := binary.BigEndian.AppendUint32(nil, 0)
-	req = append(req, fxpExtended)
-	req = binary.BigEndian.AppendUint32(req, id)
-	req = binary.BigEndian.AppendUint32(req, uint32(len(limitsExtension)))
-	req = append(req, limitsExtension...)
-	binary.BigEndian.PutUint32(req, uint32(len(req)-4))
-	if _, err := w.Write(req); err != nil {
-		return nil, fmt.Errorf("asking for SFTP limits: %w", err)
-	}
-	reply, err := readPacket(r)
-	if err != nil {
-		return nil, fmt.Errorf("reading SFTP limits: %w", err)
-	}
-	h.rtt = min(h.rtt, time.Since(start))
-	h.limits, _ = parseLimitsReply(reply[4:], id) // an error or a status: use the defaults
-	return h, nil
 }
 
 // readPacket reads one SFTP packet and returns it with its length field.

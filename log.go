@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // MaxLoggedFiles is how many file names a LogEntry lists, as the product's
@@ -116,6 +118,19 @@ func loggedFiles(names []string) []string {
 		return nil
 	}
 	return append([]string(nil), names[:n]...)
+}
+
+// logSafe bounds and cleans a field typed by a stranger before it goes into a
+// log entry: invalid credentials may be any length and hold any bytes. Valid
+// fields pass unchanged.
+func logSafe(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return truncate(s, 100)
 }
 
 // A Sink receives one LogEntry per push attempt. Its methods may be called

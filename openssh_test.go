@@ -594,7 +594,7 @@ func TestOpenSSHCancel(t *testing.T) {
 	cancel()
 	res, took := awaitResult(t, done, 5*time.Second)
 	t.Logf("cancelled mid-upload: push returned %v later", took)
-	if res.Status != StatusUploadFailed || res.Reason != ReasonCanceled {
+	if res.Status != StatusUploadFailed || res.Reason != ReasonUploadCanceled {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); len(sshdtest.Descendants(s.PID())) > 0; time.Sleep(20 * time.Millisecond) {

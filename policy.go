@@ -73,7 +73,7 @@ var blockedNetworks = []struct {
 // may. An IPv4-mapped IPv6 address is judged as the IPv4 address it
 // carries; any other IPv6 address is refused, allowed networks or not,
 // since the product does not support IPv6. allow must hold IPv4 prefixes
-// only (see allowedNetworks).
+// only (see checkAllowed).
 func destinationRule(addr netip.Addr, allow []netip.Prefix) string {
 	addr = addr.Unmap()
 	switch {
@@ -110,23 +110,25 @@ func checkDestination(address string, allow []netip.Prefix, allowErr error) erro
 	return nil
 }
 
-// allowedNetworks returns Config.AllowNetworks, or an error naming the first
-// entry that is not an IPv4 prefix. A bad entry refuses every destination
-// (fail closed) rather than being skipped without a word.
-func (p *Pusher) allowedNetworks() ([]netip.Prefix, error) {
-	for i, n := range p.cfg.AllowNetworks {
+// checkAllowed returns an error naming the first entry of
+// Config.AllowNetworks that is not an IPv4 prefix. A bad entry refuses
+// every destination (fail closed) rather than being skipped without a word.
+func checkAllowed(allow []netip.Prefix) error {
+	for i, n := range allow {
 		if !n.IsValid() || !n.Addr().Is4() {
-			return nil, fmt.Errorf("Config.AllowNetworks[%d] (%s) is not an IPv4 network such as 127.0.0.0/8; IPv6 is not supported", i, n)
+			return fmt.Errorf("Config.AllowNetworks[%d] (%s) is not an IPv4 network such as 127.0.0.0/8; IPv6 is not supported", i, n)
 		}
 	}
-	return p.cfg.AllowNetworks, nil
+	return nil
 }
 
 // guardedDial returns the function that opens TCP connections for a push,
-// with the destination policy applied to the address actually dialed.
-func (p *Pusher) guardedDial() func(ctx context.Context, network, addr string) (net.Conn, error) {
-	allow, allowErr := p.allowedNetworks()
-	if user := p.cfg.DialContext; user != nil {
+// with the destination policy applied to the address actually dialed:
+// user's (Config.DialContext) if not nil, else a net.Dialer's.
+func guardedDial(user dialFunc, allow []netip.Prefix) dialFunc {
+	allow = append([]netip.Prefix(nil), allow...) // the caller may change its slice
+	allowErr := checkAllowed(allow)
+	if user != nil {
 		return func(ctx context.Context, network, addr string) (net.Conn, error) {
 			if err := checkDestination(addr, allow, allowErr); err != nil {
 				return nil, err

@@ -19,6 +19,7 @@ import (
 	"github.com/pkg/sftp"
 	"github.com/sftppush/sftppush/sftptest"
 	"go.uber.org/goleak"
+	"golang.org/x/crypto/ssh"
 )
 
 func TestMain(m *testing.M) {
@@ -123,7 +124,7 @@ func TestPushRecordingGroup(t *testing.T) {
 	if len(e.Files) != 4 || e.Files[0] != "rec.mp4" || e.Time.Location() != time.UTC {
 		t.Errorf("entry files/time: %v %v", e.Files, e.Time)
 	}
-	if e.RemoteAddr != s.Addr || e.ServerVersion != sftptest.ServerVersion || e.HostKeyFingerprint != fingerprint(s.HostKey) ||
+	if e.RemoteAddr != s.Addr || e.ServerVersion != sftptest.ServerVersion || e.HostKeyFingerprint != ssh.FingerprintSHA256(s.HostKey) ||
 		e.ConnectDuration <= 0 || e.UploadDuration <= 0 || e.ConnectDuration+e.UploadDuration > e.Duration {
 		t.Errorf("entry connection details: addr %q version %q key %q connect %v upload %v total %v",
 			e.RemoteAddr, e.ServerVersion, e.HostKeyFingerprint, e.ConnectDuration, e.UploadDuration, e.Duration)
@@ -199,7 +200,7 @@ func TestPushStatuses(t *testing.T) {
 				})
 				return Config{}, loopbackCreds(s, "/upload"), Group{Main: File{Path: filepath.Join(t.TempDir(), "gone.mp4")}}
 			},
-			status: StatusFileMissing, reason: ReasonMainFileMissing,
+			status: StatusFileMissing, reason: ReasonFileMissing,
 			check: func(t *testing.T, res *Result) {
 				if !errors.Is(res.Err, fs.ErrNotExist) || res.Files[0].State != FileMissing {
 					t.Errorf("err %v, file %+v", res.Err, res.Files[0])
@@ -212,7 +213,7 @@ func TestPushStatuses(t *testing.T) {
 				s := serverWith(t, sftptest.Faults{})
 				return Config{}, loopbackCreds(s, "/upload"), Group{Main: File{Path: t.TempDir()}}
 			},
-			status: StatusFileMissing, reason: ReasonMainFileUnreadable,
+			status: StatusFileMissing, reason: ReasonFileUnreadable,
 		},
 		{
 			name: "remote name escapes the folder",
@@ -231,7 +232,7 @@ func TestPushStatuses(t *testing.T) {
 				c.Host = "sftp://example.com/upload"
 				return Config{}, c, okGroup(t, 10)
 			},
-			status: StatusConnectionTimeout, reason: ReasonInvalidCredentials,
+			status: StatusConnectionTimeout, reason: ReasonInvalidHost,
 			check: func(t *testing.T, res *Result) {
 				var ve *ValidationError
 				if !errors.As(res.Err, &ve) {
@@ -246,7 +247,7 @@ func TestPushStatuses(t *testing.T) {
 				c.Password = ""
 				return Config{}, c, okGroup(t, 10)
 			},
-			status: StatusLoginFailed, reason: ReasonInvalidCredentials,
+			status: StatusLoginFailed, reason: ReasonInvalidLogin,
 		},
 		{
 			name: "empty folder",
@@ -255,7 +256,7 @@ func TestPushStatuses(t *testing.T) {
 				c.Folder = ""
 				return Config{}, c, okGroup(t, 10)
 			},
-			status: StatusIncorrectFolder, reason: ReasonInvalidCredentials,
+			status: StatusIncorrectFolder, reason: ReasonInvalidFolder,
 		},
 		{
 			name: "connection refused",
@@ -452,6 +453,22 @@ func newTestPusher(cfg Config) *Pusher {
 		cfg.ConnectTimeout = 30 * time.Second
 	}
 	return New(cfg)
+}
+
+// testConnect opens p's connection to creds' server, as a push would for a
+// group whose largest file is empty, and closes it when the test ends.
+func testConnect(t *testing.T, p *Pusher, creds Credentials) *conn {
+	t.Helper()
+	dest, derr := destinationOf(creds)
+	if derr != nil {
+		t.Fatal(derr)
+	}
+	c, _, err := connect(context.Background(), resolve(p.cfg, p.tune), dest, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.close)
+	return c
 }
 
 // loopbackNet is where every test server listens.

@@ -3,32 +3,39 @@ package sftppush
 import "fmt"
 
 // Reason says, more finely than Status, what went wrong and so what to fix.
-// Each Reason belongs to exactly one Status (see Reason.Status); the README
-// has the full table. The zero value ReasonNone goes with StatusOK.
+// Each Reason belongs to exactly one Status, which Reason.Status returns;
+// the README has the full table. The zero value ReasonNone goes with
+// StatusOK.
 //
 // Like Status, Reason round-trips as text; unknown names are rejected.
 type Reason string
 
 // Reasons. The comment of each says what the customer or operator should
-// check.
+// check, and its Status.
 const (
-	// ReasonNone: nothing went wrong (StatusOK).
+	// ReasonNone: nothing went wrong (OK).
 	ReasonNone Reason = ""
 
-	// ReasonMainFileMissing: the local main file does not exist (FILE_MISSING).
-	ReasonMainFileMissing Reason = "main_file_missing"
-	// ReasonMainFileUnreadable: the local main file exists but cannot be read,
-	// or is not a regular file (FILE_MISSING).
-	ReasonMainFileUnreadable Reason = "main_file_unreadable"
+	// ReasonFileMissing: the local file does not exist (FILE_MISSING for
+	// the main file; an extra file is only marked missing).
+	ReasonFileMissing Reason = "file_missing"
+	// ReasonFileUnreadable: the local file exists but cannot be opened, or
+	// is not a regular file (FILE_MISSING for the main file).
+	ReasonFileUnreadable Reason = "file_unreadable"
 
-	// ReasonInvalidCredentials: Credentials.Validate failed; nothing was sent.
-	// The Status follows the first bad field: Host or Port give
-	// SFTP_CONNECTION_TIMEOUT, Username or Password SFTP_LOGIN_FAILED, Folder
-	// INCORRECT_SFTP_FOLDER.
-	ReasonInvalidCredentials Reason = "invalid_credentials"
 	// ReasonInvalidGroup: the Group is malformed (no main file path, bad
 	// remote name, too many files); nothing was sent (UPLOAD_FAILED).
 	ReasonInvalidGroup Reason = "invalid_group"
+	// ReasonInvalidHost: Credentials.Validate refused Host or Port; nothing
+	// was sent (SFTP_CONNECTION_TIMEOUT). The *ValidationError in the
+	// error lists every bad field.
+	ReasonInvalidHost Reason = "invalid_host"
+	// ReasonInvalidLogin: Credentials.Validate refused Username or Password,
+	// and Host and Port are fine; nothing was sent (SFTP_LOGIN_FAILED).
+	ReasonInvalidLogin Reason = "invalid_login"
+	// ReasonInvalidFolder: Credentials.Validate refused Folder only; nothing
+	// was sent (INCORRECT_SFTP_FOLDER).
+	ReasonInvalidFolder Reason = "invalid_folder"
 
 	// ReasonHostNotFound: DNS has no IPv4 address for the host
 	// (SFTP_CONNECTION_TIMEOUT).
@@ -50,10 +57,9 @@ const (
 	// connection, sent something that is not SSH, or shares no algorithm with
 	// us (SFTP_CONNECTION_TIMEOUT).
 	ReasonHandshakeFailed Reason = "handshake_failed"
-	// ReasonCanceled: the caller's context ended the attempt. Its Status is
-	// that of the step it interrupted: SFTP_CONNECTION_TIMEOUT while
-	// connecting, UPLOAD_FAILED afterwards.
-	ReasonCanceled Reason = "canceled"
+	// ReasonConnectCanceled: the caller's context ended the attempt while
+	// it was connecting (SFTP_CONNECTION_TIMEOUT).
+	ReasonConnectCanceled Reason = "connect_canceled"
 
 	// ReasonAuthRejected: the server asked for the password and refused it:
 	// wrong username or password (SFTP_LOGIN_FAILED).
@@ -90,6 +96,9 @@ const (
 	// ReasonLocalReadError: reading the local file failed during the upload
 	// (UPLOAD_FAILED).
 	ReasonLocalReadError Reason = "local_read_error"
+	// ReasonUploadCanceled: the caller's context ended the attempt after
+	// the connection was open (UPLOAD_FAILED).
+	ReasonUploadCanceled Reason = "upload_canceled"
 
 	// ReasonBlockedByPolicy: the destination policy refuses the address the
 	// host resolved to (loopback, private, link-local...); nothing was sent
@@ -97,13 +106,13 @@ const (
 	// allow its network in Config.AllowNetworks (SFTP_CONNECTION_TIMEOUT).
 	ReasonBlockedByPolicy Reason = "blocked_by_policy"
 	// ReasonHostKeyChanged: the server's host key differs from the one
-	// pinned or listed in known_hosts; the password was not sent. Either an
-	// impostor answers, or the server was reinstalled and the operator must
-	// re-pin (SFTP_CONNECTION_TIMEOUT).
+	// trusted for it; the password was not sent. Either an impostor
+	// answers, or the server was reinstalled and the operator must re-pin
+	// (SFTP_CONNECTION_TIMEOUT).
 	ReasonHostKeyChanged Reason = "host_key_changed"
 	// ReasonHostKeyUnknown: the host-key policy has no key for this server
-	// (no known_hosts entry) or otherwise refuses its key; the password was
-	// not sent (SFTP_CONNECTION_TIMEOUT).
+	// or otherwise refuses its key; the password was not sent
+	// (SFTP_CONNECTION_TIMEOUT).
 	ReasonHostKeyUnknown Reason = "host_key_unknown"
 	// ReasonStalled: the server stopped responding after the connection was
 	// open: no SFTP reply for Config.StallTimeout, or nothing at all, not
@@ -114,17 +123,19 @@ const (
 
 var reasonStatus = map[Reason]Status{
 	ReasonNone:                 StatusOK,
-	ReasonMainFileMissing:      StatusFileMissing,
-	ReasonMainFileUnreadable:   StatusFileMissing,
-	ReasonInvalidCredentials:   "", // depends on the field
+	ReasonFileMissing:          StatusFileMissing,
+	ReasonFileUnreadable:       StatusFileMissing,
 	ReasonInvalidGroup:         StatusUploadFailed,
+	ReasonInvalidHost:          StatusConnectionTimeout,
+	ReasonInvalidLogin:         StatusLoginFailed,
+	ReasonInvalidFolder:        StatusIncorrectFolder,
 	ReasonHostNotFound:         StatusConnectionTimeout,
 	ReasonConnectionRefused:    StatusConnectionTimeout,
 	ReasonHostUnreachable:      StatusConnectionTimeout,
 	ReasonDialTimeout:          StatusConnectionTimeout,
 	ReasonHandshakeTimeout:     StatusConnectionTimeout,
 	ReasonHandshakeFailed:      StatusConnectionTimeout,
-	ReasonCanceled:             "", // depends on the step
+	ReasonConnectCanceled:      StatusConnectionTimeout,
 	ReasonAuthRejected:         StatusLoginFailed,
 	ReasonPasswordNotOffered:   StatusLoginFailed,
 	ReasonSubsystemUnavailable: StatusLoginFailed,
@@ -136,6 +147,7 @@ var reasonStatus = map[Reason]Status{
 	ReasonSizeMismatch:         StatusUploadFailed,
 	ReasonRemoteError:          StatusUploadFailed,
 	ReasonLocalReadError:       StatusUploadFailed,
+	ReasonUploadCanceled:       StatusUploadFailed,
 	ReasonBlockedByPolicy:      StatusConnectionTimeout,
 	ReasonHostKeyChanged:       StatusConnectionTimeout,
 	ReasonHostKeyUnknown:       StatusConnectionTimeout,
@@ -150,10 +162,16 @@ func (r Reason) String() string {
 	return string(r)
 }
 
-// Status returns the Status this Reason is reported with. For
-// ReasonInvalidCredentials and ReasonCanceled, whose Status depends on the
-// failing field or step, and for unknown reasons, it returns "".
+// Status returns the Status this Reason is reported with. Every Reason
+// has one; a string that is not a Reason gets the empty Status.
 func (r Reason) Status() Status { return reasonStatus[r] }
+
+// connectionGone reports whether r ends the use of the connection: it
+// broke, the caller cancelled, or the watchdog closed it. No further file
+// can be tried.
+func (r Reason) connectionGone() bool {
+	return r == ReasonConnectionLost || r == ReasonUploadCanceled || r == ReasonStalled
+}
 
 // ParseReason returns the Reason named s. "" and "none" both give ReasonNone.
 func ParseReason(s string) (Reason, error) {

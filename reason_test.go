@@ -2,29 +2,62 @@ package sftppush
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
 	"testing"
 )
 
-// allReasons lists every Reason constant by hand, so that a constant
-// missing from reasonStatus fails the tests.
-var allReasons = []Reason{
-	ReasonNone,
-	ReasonMainFileMissing, ReasonMainFileUnreadable,
-	ReasonInvalidCredentials, ReasonInvalidGroup,
-	ReasonHostNotFound, ReasonConnectionRefused, ReasonHostUnreachable,
-	ReasonDialTimeout, ReasonHandshakeTimeout, ReasonHandshakeFailed,
-	ReasonCanceled,
-	ReasonAuthRejected, ReasonPasswordNotOffered, ReasonSubsystemUnavailable,
-	ReasonFolderNotFound, ReasonFolderNotDirectory,
-	ReasonPermissionDenied, ReasonNoSpace, ReasonConnectionLost,
-	ReasonSizeMismatch, ReasonRemoteError, ReasonLocalReadError,
-	ReasonBlockedByPolicy, ReasonHostKeyChanged, ReasonHostKeyUnknown,
-	ReasonStalled,
+// allReasons lists every Reason constant declared in reason.go, read from
+// the source, so that a constant missing from reasonStatus fails the tests
+// whatever else the map holds.
+var allReasons = declaredReasons()
+
+func declaredReasons() []Reason {
+	f, err := parser.ParseFile(token.NewFileSet(), "reason.go", nil, 0)
+	if err != nil {
+		panic(err)
+	}
+	var rs []Reason
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Reason" {
+				continue
+			}
+			for _, v := range vs.Values {
+				lit := v.(*ast.BasicLit)
+				s, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					panic(err)
+				}
+				rs = append(rs, Reason(s))
+			}
+		}
+	}
+	return rs
 }
 
 func TestReasonRoundTrip(t *testing.T) {
-	if len(allReasons) != len(reasonStatus) {
-		t.Errorf("%d Reason constants, %d in reasonStatus", len(allReasons), len(reasonStatus))
+	if len(allReasons) < 30 {
+		t.Fatalf("read only %d Reason constants from reason.go", len(allReasons))
+	}
+	declared := map[Reason]bool{}
+	for _, r := range allReasons {
+		declared[r] = true
+		if _, ok := reasonStatus[r]; !ok {
+			t.Errorf("Reason %q is declared but has no Status in reasonStatus", r)
+		}
+	}
+	for r := range reasonStatus {
+		if !declared[r] {
+			t.Errorf("reasonStatus has %q, which is not a declared Reason", r)
+		}
 	}
 	for _, r := range allReasons {
 		t.Run(r.String(), func(t *testing.T) {
@@ -98,15 +131,18 @@ func TestReasonStatus(t *testing.T) {
 		want Status
 	}{
 		{ReasonNone, StatusOK},
-		{ReasonMainFileMissing, StatusFileMissing},
+		{ReasonFileMissing, StatusFileMissing},
 		{ReasonInvalidGroup, StatusUploadFailed},
 		{ReasonDialTimeout, StatusConnectionTimeout},
 		{ReasonAuthRejected, StatusLoginFailed},
 		{ReasonFolderNotDirectory, StatusIncorrectFolder},
 		{ReasonSizeMismatch, StatusUploadFailed},
 		{ReasonStalled, StatusUploadFailed},
-		{ReasonInvalidCredentials, ""}, // depends on the field
-		{ReasonCanceled, ""},           // depends on the step
+		{ReasonInvalidHost, StatusConnectionTimeout},
+		{ReasonInvalidLogin, StatusLoginFailed},
+		{ReasonInvalidFolder, StatusIncorrectFolder},
+		{ReasonConnectCanceled, StatusConnectionTimeout},
+		{ReasonUploadCanceled, StatusUploadFailed},
 		{"unknown", ""},
 	}
 	for _, tt := range tests {
@@ -117,7 +153,7 @@ func TestReasonStatus(t *testing.T) {
 		})
 	}
 	for _, r := range allReasons {
-		if s := r.Status(); s != "" && !s.Valid() {
+		if s := r.Status(); !s.Valid() {
 			t.Errorf("%s.Status() = %q, not a valid Status", r, s)
 		}
 	}

@@ -54,10 +54,10 @@ func TestRedactionAudit(t *testing.T) {
 			g.Extras = []File{{Path: filepath.Join(t.TempDir(), "gone.jpg")}} // an extra fails too
 			return Config{}, secretCreds(secretServer(t, sftptest.Faults{}), "/upload"), g, bg
 		},
-		ReasonMainFileMissing: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		ReasonFileMissing: func(t *testing.T) (Config, Credentials, Group, context.Context) {
 			return Config{}, addr("127.0.0.1:1"), Group{Main: File{Path: filepath.Join(t.TempDir(), "gone")}}, bg
 		},
-		ReasonMainFileUnreadable: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		ReasonFileUnreadable: func(t *testing.T) (Config, Credentials, Group, context.Context) {
 			return Config{}, addr("127.0.0.1:1"), Group{Main: File{Path: t.TempDir()}}, bg
 		},
 		ReasonInvalidGroup: func(t *testing.T) (Config, Credentials, Group, context.Context) {
@@ -65,10 +65,20 @@ func TestRedactionAudit(t *testing.T) {
 			g.Main.RemoteName = "../x"
 			return Config{}, addr("127.0.0.1:1"), g, bg
 		},
-		ReasonInvalidCredentials: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		ReasonInvalidHost: func(t *testing.T) (Config, Credentials, Group, context.Context) {
 			c := addr("127.0.0.1:1")
 			c.Password = redactionPassword + strings.Repeat("x", 100) + "\x00"
 			c.Host = "sftp://" + c.Host
+			return Config{}, c, okGroup(t, 10), bg
+		},
+		ReasonInvalidLogin: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+			c := addr("127.0.0.1:1")
+			c.Password = redactionPassword + strings.Repeat("x", 100)
+			return Config{}, c, okGroup(t, 10), bg
+		},
+		ReasonInvalidFolder: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+			c := addr("127.0.0.1:1")
+			c.Folder = "sftp://example.com/upload"
 			return Config{}, c, okGroup(t, 10), bg
 		},
 		ReasonHostNotFound: func(t *testing.T) (Config, Credentials, Group, context.Context) {
@@ -88,10 +98,15 @@ func TestRedactionAudit(t *testing.T) {
 		ReasonHandshakeFailed: func(t *testing.T) (Config, Credentials, Group, context.Context) {
 			return short, addr(sftptest.GarbageListener(t)), okGroup(t, 10), bg
 		},
-		ReasonCanceled: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		ReasonUploadCanceled: func(t *testing.T) (Config, Credentials, Group, context.Context) {
 			ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
 			t.Cleanup(cancel)
 			return Config{}, secretCreds(secretServer(t, sftptest.Faults{StallAfterBytes: 10_000}), "/upload"), okGroup(t, 1<<20), ctx
+		},
+		ReasonConnectCanceled: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+			ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
+			t.Cleanup(cancel)
+			return Config{}, addr(sftptest.SilentListener(t)), okGroup(t, 10), ctx
 		},
 		ReasonStalled: func(t *testing.T) (Config, Credentials, Group, context.Context) {
 			return Config{StallTimeout: time.Second}, secretCreds(secretServer(t, sftptest.Faults{StallAfterBytes: 10_000}), "/upload"), okGroup(t, 1<<20), bg

@@ -1,36 +1,5 @@
 package sftppush
 
-import (
-	"fmt"
-)
-
-// File is one local file of a recording and the name it gets on the server.
-type File struct {
-	// Path is the local path of the file.
-	Path string
-	// RemoteName is the file name on the server, inside Credentials.Folder.
-	// Empty means the base name of Path. It must be a plain file name: no
-	// "/", "\", NUL or control characters, not "." or "..".
-	RemoteName string
-}
-
-// Group is the set of files of one recording, pushed over one connection, one
-// after another, main file first.
-type Group struct {
-	// RecordingID identifies the recording in the log entry.
-	RecordingID string
-	// Account, if set, names the tenant the recording belongs to; it is
-	// copied into the log entry so logs can be shown per customer.
-	Account string
-	// Main is the file that decides the Status: the processed .mp4 or the raw
-	// recording.
-	Main File
-	// Extras are the other files (raw recording, snapshot, filmstrip). A
-	// missing or failed extra is reported in its FileResult and does not fail
-	// the push.
-	Extras []File
-}
-
 // FileState is what happened to one file of a group.
 type FileState string
 
@@ -54,9 +23,12 @@ type FileResult struct {
 	Main   bool      `json:"main"`   // whether this is the group's main file
 	State  FileState `json:"state"`
 	Size   int64     `json:"size"`  // local size in bytes, -1 when unknown
-	Bytes  int64     `json:"bytes"` // bytes sent to the server, a re-upload included
-	Reason Reason    `json:"reason"`
-	Err    error     `json:"-"`
+	Bytes  int64     `json:"bytes"` // bytes sent to the server, every rewrite included
+	// Reason and Err say why the file failed or is missing; Err is then an
+	// *Error. For an extra file this is the only place its failure shows:
+	// Result.Err is about the main file.
+	Reason Reason `json:"reason"`
+	Err    error  `json:"-"`
 
 	// Method is how the file was written, or was being written when it
 	// failed: under a temporary name and then renamed (MethodPosixRename,
@@ -68,23 +40,28 @@ type FileResult struct {
 	// MethodInPlace).
 	RenameErr error `json:"-"`
 	// Sessions is how many SFTP sessions of the connection wrote the file:
-	// 1, or more for a striped upload. Zero when nothing was tried.
+	// 1, or more for a striped upload (see Config.MaxSessions), so that an
+	// operator can see whether striping pays on a link. Zero when nothing
+	// was written.
 	Sessions int `json:"sessions,omitempty"`
-	// Fallback, when not empty, says why a striped upload was abandoned;
-	// the file was then rewritten whole over one session in the same
-	// attempt, and Sessions is 1.
-	Fallback string `json:"fallback,omitempty"`
+	// StripeErr, when not nil, is why a striped upload was abandoned: the
+	// server misbehaved with several writers (a refused write or close, a
+	// wrong size). The file was then rewritten whole over one session in
+	// the same attempt (Sessions is 1, and Bytes counts both). A server
+	// that keeps doing this is better pushed to with Config.MaxSessions 1.
+	StripeErr error `json:"-"`
 }
 
 // Result is the outcome of one Push: one attempt, one log entry.
 type Result struct {
+	// Status and Reason are the outcome, decided by the main file.
 	Status Status
 	Reason Reason
-	// Err is nil when Status is OK and no extra failed. Otherwise it is a
-	// *Error wrapping the cause, so errors.Is and errors.As reach
-	// *sftp.StatusError, net.Error, *ValidationError, fs.ErrNotExist and the
-	// like. When the main file arrived but an extra failed, Status is OK and
-	// Err describes the first failed extra.
+	// Err is nil exactly when Status is OK. Otherwise it is a *Error
+	// wrapping the cause, so errors.Is and errors.As reach
+	// *sftp.StatusError, net.Error, *ValidationError, fs.ErrNotExist and
+	// the like. An extra file's failure does not fail the push and is not
+	// here: see its FileResult.
 	Err error
 	// Files has one entry per file of the group, main file first.
 	Files []FileResult
@@ -98,35 +75,3 @@ type Result struct {
 	// LogErr is the sink's error, if any. It never changes Status.
 	LogErr error
 }
-
-// Error is the error of a failed step of a push. It says which step failed,
-// on which subject (an address or a remote path), with which Status and
-// Reason, and wraps the cause.
-type Error struct {
-	Status Status
-	Reason Reason
-	// Op is the step: "validate", "open", "dial", "handshake", "sftp",
-	// "stat", "upload", "verify".
-	Op string
-	// Subject is what the step worked on: a host:port, or a local or remote
-	// path. Never the password.
-	Subject string
-	Err     error
-}
-
-// Error returns a text of the form "sftppush: upload /in/rec.mp4: permission
-// denied (UPLOAD_FAILED/permission_denied): cause".
-func (e *Error) Error() string {
-	s := "sftppush: " + e.Op
-	if e.Subject != "" {
-		s += " " + e.Subject
-	}
-	s += fmt.Sprintf(" (%s/%s)", e.Status, e.Reason)
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }

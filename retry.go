@@ -1,7 +1,6 @@
 package sftppush
 
 import (
-	"context"
 	"math/rand/v2"
 	"time"
 )
@@ -87,40 +86,9 @@ func DefaultRetryable(res *Result) bool {
 		return false
 	}
 	switch res.Reason {
-	case ReasonPermissionDenied, ReasonInvalidCredentials, ReasonInvalidGroup, ReasonCanceled,
+	case ReasonPermissionDenied, ReasonInvalidHost, ReasonInvalidGroup, ReasonConnectCanceled, ReasonUploadCanceled,
 		ReasonBlockedByPolicy, ReasonHostKeyChanged, ReasonHostKeyUnknown:
 		return false
 	}
 	return true
-}
-
-// PushWithRetry pushes the group, and pushes it again as policy says until
-// an attempt succeeds, the policy says stop, or ctx ends. It is meant for
-// short retries (a connection lost mid-upload); schedules of hours belong in
-// a durable queue that calls policy.Next itself.
-//
-// It returns every attempt's Result in order; the last is the outcome.
-// Each attempt writes its own log entry, with LogEntry.Attempt numbering it
-// from 1. When ctx ends during a wait, no further attempt is made and
-// nothing is left running.
-func (p *Pusher) PushWithRetry(ctx context.Context, creds Credentials, g Group, policy RetryPolicy) []*Result {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	var results []*Result
-	for n := 1; ; n++ {
-		res := p.push(ctx, creds, g, n)
-		results = append(results, res)
-		wait, ok := policy.Next(n, res)
-		if !ok || ctx.Err() != nil {
-			return results
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return results
-		case <-t.C:
-		}
-	}
 }

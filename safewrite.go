@@ -80,75 +80,67 @@ func truncateBytes(s string, n int) string {
 // asked by renaming a file that does not exist: a server that allows
 // renames says "no such file", one that denies them says "permission
 // denied" before looking. Nothing on the server changes either way.
-func (a *attempt) chooseMethod() WriteMethod {
-	if a.p.cfg.WriteInPlace {
+func (u *uploader) chooseMethod() WriteMethod {
+	if u.c.set.writeInPlace {
 		return MethodInPlace
 	}
-	c := a.sess.sftp
+	c := u.c.sftp
 	if _, ok := c.HasExtension(posixRenameExt); ok {
 		return MethodPosixRename
 	}
-	from := path.Join(a.creds.Folder, tempName("rename-probe"))
-	to := path.Join(a.creds.Folder, tempName("rename-probe"))
+	from := path.Join(u.folder, tempName("rename-probe"))
+	to := path.Join(u.folder, tempName("rename-probe"))
 	if err := c.Rename(from, to); err == nil || errors.Is(err, fs.ErrNotExist) {
 		return MethodRename
 	}
 	return MethodInPlace
 }
 
-// uploadOne writes one file to the folder with the push's method and
-// verifies it by its remote size. A zero method means in place.
-func (a *attempt) uploadOne(ctx context.Context, fr *FileResult, local io.ReaderAt) *Error {
-	final := path.Join(a.creds.Folder, fr.Remote)
-	if a.method == MethodPosixRename || a.method == MethodRename {
-		err, fallback := a.safeWrite(ctx, fr, local, final)
-		if !fallback {
-			return err
-		}
-	}
-	fr.Method = MethodInPlace
-	if _, verified, err := a.put(ctx, fr, final, local, false); err != nil || verified {
-		return err
-	}
-	return a.verify(ctx, final, fr.Size)
-}
-
 // safeWrite uploads to a temporary name, verifies it and renames it to
 // final. fallback reports that the rename failed on a working connection:
 // the temporary file is gone (or listed in Result.Leftovers) and the caller
 // writes the file in place instead.
-func (a *attempt) safeWrite(ctx context.Context, fr *FileResult, local io.ReaderAt, final string) (_ *Error, fallback bool) {
-	fr.Method = a.method
-	tmp := path.Join(a.creds.Folder, tempName(fr.Remote))
-	created, verified, err := a.put(ctx, fr, tmp, local, true)
-	if err == nil && !verified {
-		// A short temporary file must never get the final name.
-		err = a.verify(ctx, tmp, fr.Size)
-	}
+func (u *uploader) safeWrite(ctx context.Context, fr *FileResult, local io.ReaderAt, final string) (_ *Error, fallback bool) {
+	fr.Method = u.method
+	tmp := path.Join(u.folder, tempName(fr.Remote))
+	created, err := u.write(ctx, fr, tmp, local, true)
 	if err != nil {
+		// A short temporary file never gets the final name.
 		if created {
-			a.discard(tmp)
+			u.discard(tmp)
 		}
 		return err, false
 	}
-	rerr := a.rename(tmp, final)
+	rerr := u.rename(tmp, final)
 	if rerr == nil {
-		return a.verify(ctx, final, fr.Size), false
+		return u.verifyRenamed(ctx, final, fr.Size), false
 	}
-	if e := a.transferError(ctx, "rename", final, -1, nil, rerr); e.Reason == ReasonConnectionLost ||
-		e.Reason == ReasonCanceled || e.Reason == ReasonStalled {
-		a.discard(tmp)
+	if e := u.fail(ctx, OpRename, final, rerr, nil, -1); e.Reason.connectionGone() {
+		u.discard(tmp)
 		return e, false
 	}
 	fr.RenameErr = rerr
-	a.discard(tmp)
+	u.discard(tmp)
 	return nil, true
 }
 
+// verifyRenamed checks the size of a file renamed into place. Its
+// temporary file was verified and the server acknowledged the rename, so
+// when the final name is already gone, a customer's scanner took the file
+// as soon as it arrived: the push arrived, and that is not a folder
+// problem.
+func (u *uploader) verifyRenamed(ctx context.Context, final string, size int64) *Error {
+	err := u.verify(ctx, final, size)
+	if err != nil && err.Op == OpVerify && errors.Is(err, fs.ErrNotExist) && !err.Reason.connectionGone() {
+		return nil
+	}
+	return err
+}
+
 // rename gives the temporary file its final name.
-func (a *attempt) rename(tmp, final string) error {
-	c := a.sess.sftp
-	if a.method == MethodPosixRename {
+func (u *uploader) rename(tmp, final string) error {
+	c := u.c.sftp
+	if u.method == MethodPosixRename {
 		return c.PosixRename(tmp, final)
 	}
 	err := c.Rename(tmp, final)
@@ -170,8 +162,8 @@ func (a *attempt) rename(tmp, final string) error {
 // effort: a server that refuses removes (OpenSSH's "-P remove") or a
 // connection that is gone leaves it, and it is reported in
 // Result.Leftovers. It never changes the Status.
-func (a *attempt) discard(remote string) {
-	if err := a.sess.sftp.Remove(remote); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		a.res.Leftovers = append(a.res.Leftovers, remote)
+func (u *uploader) discard(remote string) {
+	if err := u.c.sftp.Remove(remote); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		u.leftovers = append(u.leftovers, remote)
 	}
 }

@@ -220,7 +220,7 @@ func TestSafeWriteHidesPartialFile(t *testing.T) {
 	}
 	cancel()
 	res := <-done
-	if res.Reason != ReasonCanceled || len(res.Leftovers) != 1 || path.Base(res.Leftovers[0]) != partial {
+	if res.Reason != ReasonUploadCanceled || len(res.Leftovers) != 1 || path.Base(res.Leftovers[0]) != partial {
 		t.Errorf("got %s/%s leftovers %v, want canceled with %s left over", res.Status, res.Reason, res.Leftovers, partial)
 	}
 }

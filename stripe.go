@@ -1,7 +1,6 @@
 package sftppush
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,11 +12,6 @@ import (
 
 	"github.com/pkg/sftp"
 )
-
-// DefaultMaxSessions is how many SFTP sessions may write one file when
-// Config.MaxSessions is zero: OpenSSH's own MaxSessions default, the most a
-// stock server grants one connection (our first session included).
-const DefaultMaxSessions = 10
 
 const (
 	// channelWindow is the window OpenSSH grants each channel, and never
@@ -35,7 +29,7 @@ const (
 	// minStripe is the smallest stripe a file is cut for: a new session
 	// spends four round trips before its first byte (channel open,
 	// subsystem, SFTP init, file open; most of it beside the first
-	// session's start, see extraSessions), and a file of at least two
+	// session's start, see conn.startSessions), and a file of at least two
 	// stripes of eight channel windows keeps that cost small next to its
 	// transfer, which takes about one round trip per channel window.
 	minStripe = 8 * channelWindow
@@ -71,181 +65,8 @@ func sessionsFor(size int64, rtt time.Duration, limit int, minStripe int64) int 
 	return max(n, 1)
 }
 
-// maxSessions is Config.MaxSessions with its default.
-func (c *Config) maxSessions() int {
-	switch {
-	case c.MaxSessions == 0:
-		return DefaultMaxSessions
-	case c.MaxSessions < 1:
-		return 1
-	}
-	return c.MaxSessions
-}
-
-func (c *Config) minStripe() int64 {
-	if c.stripe.minStripe > 0 {
-		return c.stripe.minStripe
-	}
-	return minStripe
-}
-
-// stripeCount decides how many sessions write a file of size bytes at
-// round trip rtt; rtt 0 means the connection's, measured while the first
-// session started.
-func (a *attempt) stripeCount(size int64, rtt time.Duration) int {
-	cfg := &a.p.cfg
-	if cfg.stripe.rtt > 0 {
-		rtt = cfg.stripe.rtt
-	} else if rtt <= 0 {
-		rtt = a.sess.rtt
-	}
-	return sessionsFor(size, rtt, cfg.maxSessions(), cfg.minStripe())
-}
-
-// extraSessions says how many extra SFTP sessions the group's largest file
-// will want at round trip rtt. connect calls it as soon as the first
-// channel is open, so the extra sessions come up while the first one
-// starts SFTP and the folder's first file is opened: striping starts at
-// nearly full width instead of several round trips later. A group with no
-// file to stripe (every file under two stripes, a short round trip,
-// MaxSessions 1) wants none. A local file that cannot be read now is left
-// out; uploadAll reports it.
-func (a *attempt) extraSessions(rtt time.Duration) int {
-	if rtt <= 0 {
-		return 0
-	}
-	n := 1
-	for i := range a.files {
-		fr := &a.files[i]
-		size := fr.Size
-		if !fr.Main {
-			fi, err := os.Stat(fr.Local)
-			if err != nil {
-				continue
-			}
-			size = fi.Size()
-		}
-		n = max(n, a.stripeCount(size, rtt))
-	}
-	return n - 1
-}
-
-// sessionPool holds a connection's extra SFTP sessions. Each starts in its
-// own goroutine; the striped uploads of the group's files share them, and
-// the connection's close closes them.
-type sessionPool struct {
-	slots []*poolSlot
-	wg    sync.WaitGroup
-}
-
-// poolSlot is one extra session, once its start has ended.
-type poolSlot struct {
-	done chan struct{} // closed when the start has ended
-	c    *sftp.Client  // nil if the server refused it (OpenSSH's MaxSessions)
-}
-
-// startPool starts n extra sessions on s. They take the first session's
-// limits, so each costs the channel open, the subsystem request and SFTP's
-// INIT: three round trips, run beside the first session's start.
-func startPool(s *session, n int) *sessionPool {
-	p := &sessionPool{}
-	how := sftpStart{concurrency: s.concurrency, limits: func() (*sftpLimits, bool) {
-		<-s.helloDone
-		if s.hello == nil {
-			return nil, false
-		}
-		return s.hello.limits, true
-	}}
-	for range n {
-		sl := &poolSlot{done: make(chan struct{})}
-		p.slots = append(p.slots, sl)
-		p.wg.Go(func() {
-			defer close(sl.done)
-			sl.c, _, _ = startSFTP(s.ssh, s.guard, how) // refused: one session fewer
-		})
-	}
-	return p
-}
-
-// size is how many extra sessions the pool has or is starting.
-func (p *sessionPool) size() int {
-	if p == nil {
-		return 0
-	}
-	return len(p.slots)
-}
-
-// trim keeps the first n extra sessions and closes the others as soon as
-// their start has ended.
-func (p *sessionPool) trim(n int) {
-	if p == nil || n >= len(p.slots) {
-		return
-	}
-	for _, sl := range p.slots[n:] {
-		p.wg.Go(func() {
-			<-sl.done
-			if sl.c != nil {
-				sl.c.Close()
-			}
-		})
-	}
-	p.slots = p.slots[:n]
-}
-
-// ready returns the slot's session if its start has ended well.
-func (sl *poolSlot) ready() *sftp.Client {
-	select {
-	case <-sl.done:
-		return sl.c
-	default:
-		return nil
-	}
-}
-
-// close waits for every start to end and closes the sessions. The
-// connection is closed first, so no start can block.
-func (p *sessionPool) close() {
-	if p == nil {
-		return
-	}
-	p.wg.Wait()
-	for _, sl := range p.slots {
-		if sl.c != nil {
-			sl.c.Close()
-		}
-	}
-}
-
-// uploadStriped uploads a large file at a long round trip over several
-// SFTP sessions of the connection, each writing its own stripes of the
-// remote path, and verifies the remote size. It reports whether it did:
-// when it returns false the caller uploads the file over one session as
-// usual, truncating whatever the stripes wrote. That is the fallback for a
-// server that misbehaves with concurrent writers (any stripe's write or
-// close failing, or the size not matching), and is said in fr.Fallback.
-// A lost connection or a cancelled ctx also returns false: the single
-// session then fails at once and classifies the failure as usual.
-func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool) bool {
-	fr.Sessions = 1
-	n := min(a.stripeCount(fr.Size, 0), 1+a.sess.extra.size())
-	if n < 2 {
-		return false
-	}
-	used, sent, err := a.stripe(remote, local, fr.Size, n, fresh)
-	if err != nil {
-		// used is 0 when the file could not even be opened: the single
-		// session will say why, and there was nothing to fall back from.
-		if ctx.Err() == nil && used > 0 {
-			fr.Fallback = fmt.Sprintf("striped upload over %d sessions failed, fell back to rewriting the file over one session: %v", used, err)
-		}
-		return false
-	}
-	fr.Sessions, fr.Bytes = used, sent
-	return true
-}
-
-// stripe writes [0, size) of local to remote over the attempt's session and
-// n-1 of the pool's extra sessions. A session the server refused, or that
+// stripe writes [0, size) of local to remote over the connection's first
+// session and n-1 of the pool's extra sessions. A session the server refused, or that
 // cannot open the file, is left out: fewer sessions, not a failure. It
 // returns how many sessions wrote and the bytes they sent; err is the
 // first write, close or size failure.
@@ -260,7 +81,7 @@ func (a *attempt) uploadStriped(ctx context.Context, fr *FileResult, remote stri
 // exist after all (a leftover, one chance in 2^32), whatever it held
 // beyond size makes the size check fail, and the single session's
 // rewrite truncates it; every byte before size is ours.
-func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fresh bool) (used int, sent int64, err error) {
+func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh bool) (used int, sent int64, err error) {
 	sh := newStripes(local, size, n)
 	n = min(n, int(sh.count))     // alignment may leave fewer stripes than sessions
 	opened := make(chan struct{}) // closed once the first session's open is answered
@@ -279,7 +100,7 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 	// server that only settles the size on close gets a second look once
 	// every handle is closed.
 	var ready, writing, wg sync.WaitGroup
-	together := a.p.cfg.stripe.together
+	together := c.set.stripe.together
 	if together {
 		ready.Add(n)
 	}
@@ -308,7 +129,7 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 			nused.Add(1)
 		}
 	}
-	for _, sl := range a.sess.extra.slots[:n-1] {
+	for _, sl := range c.pool.slots[:n-1] {
 		wg.Go(func() {
 			// A session still starting when every stripe is taken has
 			// nothing left to do.
@@ -330,11 +151,11 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 		if sh.aborted() {
 			return
 		}
-		if fi, err := statRemote(a.sess.sftp, remote); err == nil {
+		if fi, err := statRemote(c.sftp, remote); err == nil {
 			early = fi.Size()
 		}
 	})
-	main, err := openRemote(a.sess.sftp, remote, flags)
+	main, err := openRemote(c.sftp, remote, flags)
 	if err != nil {
 		sh.abort(err)
 	}
@@ -350,7 +171,7 @@ func (a *attempt) stripe(remote string, local io.ReaderAt, size int64, n int, fr
 	if early == size {
 		return used, sent, nil
 	}
-	fi, err := statRemote(a.sess.sftp, remote)
+	fi, err := statRemote(c.sftp, remote)
 	if err != nil {
 		return used, sent, err
 	}

@@ -44,15 +44,15 @@ func TestPushStripedOpenSSH(t *testing.T) {
 			remote := filepath.Join(s.Home, "upload", g.Main.RemoteName)
 			t.Cleanup(func() { os.Remove(remote) })
 
-			cfg := stripedConfig(4)
-			cfg.stripe.together = tc.together
-			res := newTestPusher(cfg).Push(context.Background(), sshdCreds(s, "upload"), g)
+			p := stripedPusher(Config{MaxSessions: 4})
+			p.tune.together = tc.together
+			res := p.Push(context.Background(), sshdCreds(s, "upload"), g)
 			if res.Status != StatusOK || res.Err != nil {
 				t.Fatalf("got %s/%s %v\nsshd log:\n%s", res.Status, res.Reason, res.Err, s.Log())
 			}
 			fr := res.Files[0]
-			if fr.Fallback != "" || fr.Bytes != tc.size {
-				t.Errorf("fallback %q, bytes %d", fr.Fallback, fr.Bytes)
+			if fr.StripeErr != nil || fr.Bytes != tc.size {
+				t.Errorf("fallback %v, bytes %d", fr.StripeErr, fr.Bytes)
 			}
 			switch {
 			case tc.want > 0 && fr.Sessions != tc.want:
@@ -77,11 +77,11 @@ func TestPushStripedOpenSSHStripeDies(t *testing.T) {
 	rel, host := sshdtest.TempFolder(t)
 	const size = 6_000_011
 	g := okGroup(t, size)
-	cfg := stripedConfig(4)
+	cfg := Config{MaxSessions: 4}
 	// Slow enough that the stripes are still being written when one dies.
 	cfg.DialContext = dialWrapped(func(c net.Conn) net.Conn { return &slowConn{Conn: c, rate: 2 << 20} })
 	done := make(chan *Result, 1)
-	go func() { done <- newTestPusher(cfg).Push(context.Background(), sshdCreds(s, rel), g) }()
+	go func() { done <- stripedPusher(cfg).Push(context.Background(), sshdCreds(s, rel), g) }()
 
 	// Wait for four sftp-server processes and data in the temporary file.
 	var servers []int
@@ -116,8 +116,8 @@ func TestPushStripedOpenSSHStripeDies(t *testing.T) {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	fr := res.Files[0]
-	if fr.Sessions != 1 || !strings.Contains(fr.Fallback, "fell back") {
-		t.Errorf("sessions %d, fallback %q: want the single-session rewrite, said", fr.Sessions, fr.Fallback)
+	if fr.Sessions != 1 || !strings.Contains(errText(fr.StripeErr), "fell back") {
+		t.Errorf("sessions %d, fallback %v: want the single-session rewrite, said", fr.Sessions, fr.StripeErr)
 	}
 	got, err := os.ReadFile(filepath.Join(host, "rec.mp4"))
 	if err != nil {

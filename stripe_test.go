@@ -49,7 +49,7 @@ func TestSessionsFor(t *testing.T) {
 
 func TestMaxSessionsDefault(t *testing.T) {
 	for in, want := range map[int]int{0: DefaultMaxSessions, -1: 1, 1: 1, 4: 4, 50: 50} {
-		if got := (&Config{MaxSessions: in}).maxSessions(); got != want {
+		if got := resolve(Config{MaxSessions: in}, stripeTuning{}).maxSessions; got != want {
 			t.Errorf("MaxSessions %d: got %d, want %d", in, got, want)
 		}
 	}
@@ -84,12 +84,12 @@ func TestStripesCoverTheFile(t *testing.T) {
 // files are striped on loopback.
 const testStripe = 64 << 10
 
-// stripedConfig forces striping on loopback: a pretend long round trip,
+// stripedPusher forces striping on loopback: a pretend long round trip,
 // small stripes, every session taking one stripe.
-func stripedConfig(maxSessions int) Config {
-	cfg := Config{MaxSessions: maxSessions}
-	cfg.stripe = stripeTuning{rtt: time.Second, minStripe: testStripe, together: true}
-	return cfg
+func stripedPusher(cfg Config) *Pusher {
+	p := newTestPusher(cfg)
+	p.tune = stripeTuning{rtt: time.Second, minStripe: testStripe, together: true}
+	return p
 }
 
 // wantSessions is how many sessions write a file of size bytes when
@@ -124,14 +124,14 @@ func TestPushStriped(t *testing.T) {
 			t.Parallel()
 			s := serverWith(t, sftptest.Faults{})
 			g := recording(t, int(size))
-			res := newTestPusher(stripedConfig(4)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+			res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
 			if res.Status != StatusOK || res.Err != nil {
 				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 			}
 			fr := res.Files[0]
 			want := wantSessions(size, 4)
-			if fr.Sessions != want || fr.Fallback != "" || fr.Bytes != size || fr.State != FileUploaded {
-				t.Errorf("main file: sessions %d (want %d), fallback %q, bytes %d, state %s", fr.Sessions, want, fr.Fallback, fr.Bytes, fr.State)
+			if fr.Sessions != want || fr.StripeErr != nil || fr.Bytes != size || fr.State != FileUploaded {
+				t.Errorf("main file: sessions %d (want %d), fallback %v, bytes %d, state %s", fr.Sessions, want, fr.StripeErr, fr.Bytes, fr.State)
 			}
 			sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
 			for i, x := range g.Extras {
@@ -164,7 +164,7 @@ func TestPushStripedRewrites(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
 	s.WriteFile("/upload/rec.mp4", bytes.Repeat([]byte("old"), 400_000))
 	g := okGroup(t, 500_001)
-	res := newTestPusher(stripedConfig(3)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	res := stripedPusher(Config{MaxSessions: 3}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
 	if res.Status != StatusOK || res.Files[0].Sessions != 3 {
 		t.Fatalf("got %s/%s %v, sessions %d", res.Status, res.Reason, res.Err, res.Files[0].Sessions)
 	}
@@ -215,13 +215,13 @@ func TestPushStripedFallback(t *testing.T) {
 			f := tc.faults()
 			s := serverWith(t, f)
 			g := okGroup(t, size)
-			res := newTestPusher(stripedConfig(4)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+			res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
 			if res.Status != tc.status || res.Reason != tc.reason {
 				t.Fatalf("got %s/%s %v, want %s/%s", res.Status, res.Reason, res.Err, tc.status, tc.reason)
 			}
 			fr := res.Files[0]
-			if fr.Sessions != 1 || !strings.Contains(fr.Fallback, "striped upload over") || !strings.Contains(fr.Fallback, "fell back") {
-				t.Errorf("sessions %d, fallback %q: want 1 and the fallback said", fr.Sessions, fr.Fallback)
+			if fr.Sessions != 1 || !strings.Contains(errText(fr.StripeErr), "striped upload over") || !strings.Contains(errText(fr.StripeErr), "fell back") {
+				t.Errorf("sessions %d, fallback %v: want 1 and the fallback said", fr.Sessions, fr.StripeErr)
 			}
 			if tc.status == StatusOK {
 				sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
@@ -248,8 +248,8 @@ func TestPushNotStripedOnLoopback(t *testing.T) {
 	if res.Status != StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
-	if fr := res.Files[0]; fr.Sessions != 1 || fr.Fallback != "" {
-		t.Errorf("sessions %d, fallback %q: want one session", fr.Sessions, fr.Fallback)
+	if fr := res.Files[0]; fr.Sessions != 1 || fr.StripeErr != nil {
+		t.Errorf("sessions %d, fallback %v: want one session", fr.Sessions, fr.StripeErr)
 	}
 	if len(s.Opens()) != 1 {
 		t.Errorf("opens %v, want one", s.Opens())
@@ -261,18 +261,9 @@ func TestPushNotStripedOnLoopback(t *testing.T) {
 func TestHelloMeasuresRoundTrip(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
 	p := newTestPusher(Config{})
-	creds := loopbackCreds(s, "/upload")
-	host, _ := creds.ASCIIHost()
-	sess, err := p.connect(context.Background(), creds, host, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.close()
-	if sess.hello == nil || sess.hello.rtt <= 0 || sess.hello.rtt > 5*time.Second {
-		t.Fatalf("hello %+v: want a positive round trip", sess.hello)
-	}
-	if sess.rtt <= 0 || sess.rtt > sess.hello.rtt {
-		t.Errorf("session round trip %v: want positive and at most hello's %v", sess.rtt, sess.hello.rtt)
+	sess := testConnect(t, p, loopbackCreds(s, "/upload"))
+	if sess.rtt <= 0 || sess.rtt > 5*time.Second {
+		t.Fatalf("connection round trip %v: want positive", sess.rtt)
 	}
 }
 
@@ -284,15 +275,15 @@ func TestHelloMeasuresRoundTrip(t *testing.T) {
 func TestExtraSessionsStartEarlyAndTrim(t *testing.T) {
 	const delay = 50 * time.Millisecond // a channel open as slow as a 50 ms round trip
 	s := serverWith(t, sftptest.Faults{ChannelOpenDelay: delay})
-	cfg := Config{}
-	cfg.stripe = stripeTuning{minStripe: testStripe} // the measured round trips decide
+	p := newTestPusher(Config{})
+	p.tune = stripeTuning{minStripe: testStripe} // the measured round trips decide
 	g := okGroup(t, 1_000_003)
-	res := newTestPusher(cfg).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	res := p.Push(context.Background(), loopbackCreds(s, "/upload"), g)
 	if res.Status != StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
-	if fr := res.Files[0]; fr.Sessions != 1 || fr.Fallback != "" {
-		t.Errorf("sessions %d, fallback %q: want one session", fr.Sessions, fr.Fallback)
+	if fr := res.Files[0]; fr.Sessions != 1 || fr.StripeErr != nil {
+		t.Errorf("sessions %d, fallback %v: want one session", fr.Sessions, fr.StripeErr)
 	}
 	sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
 	// At least the 50 ms the open took; a longer one may ask for more.
@@ -326,12 +317,12 @@ func waitChannelsClosed(t *testing.T, s *sftptest.Server) {
 func TestPushStripedSizeOnClose(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{SizeOnClose: true})
 	g := okGroup(t, 1_000_003)
-	res := newTestPusher(stripedConfig(4)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
 	if res.Status != StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
-	if fr := res.Files[0]; fr.Sessions != wantSessions(fr.Size, 4) || fr.Fallback != "" {
-		t.Errorf("sessions %d, fallback %q: want %d sessions and no fallback", fr.Sessions, fr.Fallback, wantSessions(fr.Size, 4))
+	if fr := res.Files[0]; fr.Sessions != wantSessions(fr.Size, 4) || fr.StripeErr != nil {
+		t.Errorf("sessions %d, fallback %v: want %d sessions and no fallback", fr.Sessions, fr.StripeErr, wantSessions(fr.Size, 4))
 	}
 	sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
 }
@@ -342,7 +333,7 @@ func TestPushStripedSizeOnClose(t *testing.T) {
 func TestExtraSessionsWhenTheFirstFails(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{RefuseSubsystem: true})
 	g := okGroup(t, 1_000_003)
-	res := newTestPusher(stripedConfig(4)).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
 	if res.Status != StatusLoginFailed || res.Reason != ReasonSubsystemUnavailable {
 		t.Fatalf("got %s/%s %v, want SFTP_LOGIN_FAILED/sftp_unavailable", res.Status, res.Reason, res.Err)
 	}

@@ -2,85 +2,69 @@ package sftppush
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
+	"path"
 )
 
-// uploadAll uploads the group's files one after another over the one
-// session, main file first. It stops at a failed main file and at a lost
-// or stalled connection; the files not tried stay FileNotAttempted.
-func (a *attempt) uploadAll(ctx context.Context) {
-	a.method = a.chooseMethod()
-	for i := range a.files {
-		fr := &a.files[i]
-		local := a.main
-		if !fr.Main {
-			f, fi, err := openLocal(fr.Local)
-			if err != nil {
-				fr.State, fr.Err, fr.Reason = FileMissing, err, ReasonMainFileUnreadable
-				if errors.Is(err, fs.ErrNotExist) {
-					fr.Reason = ReasonMainFileMissing
-				}
-				a.noteExtra(&Error{Status: StatusOK, Reason: fr.Reason, Op: "open", Subject: fr.Local, Err: err})
-				continue
-			}
-			local, fr.Size = f, fi.Size()
-		}
-		err := a.uploadOne(ctx, fr, local)
-		if !fr.Main {
-			local.Close()
-		}
-		if err == nil {
-			fr.State = FileUploaded
-			continue
-		}
-		fr.State, fr.Err, fr.Reason = FileFailed, err, err.Reason
-		if fr.Main {
-			a.fail(err)
-			return
-		}
-		a.noteExtra(err)
-		if err.Reason == ReasonConnectionLost || err.Reason == ReasonCanceled || err.Reason == ReasonStalled {
-			return
-		}
-	}
+// uploader writes files into one folder over one connection, each verified
+// by its remote size, with the push's write method (safewrite.go). Its
+// failures are classified by fail (classify.go) with what it knows: the
+// caller's context, the watchdog's verdict, a local read error, and
+// whether the server's disk is full.
+type uploader struct {
+	c         *conn
+	folder    string
+	method    WriteMethod // decided at the first upload
+	leftovers []string    // temporary files that could not be removed
 }
 
-// noteExtra records the first failed or missing extra in Result.Err. The
-// Status stays OK: the main file decides it.
-func (a *attempt) noteExtra(err *Error) {
-	if a.res.Err == nil {
-		a.res.Err = err
-	}
+func newUploader(c *conn, folder string) *uploader {
+	return &uploader{c: c, folder: folder}
 }
 
-// put writes the local file to the remote path and adds the bytes sent to
-// fr.Bytes. created reports whether the remote file was opened, and so may
-// exist, partly written, when put fails. verified reports that put has
-// already checked the remote size, as a striped upload does: the caller's
-// verify would only repeat that round trip. fresh says that remote is a
-// new name of our own (a safe write's temporary name), which no one else
-// writes and which need not be truncated first.
-func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool) (created, verified bool, _ *Error) {
-	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size), g: a.sess.guard}
-
-	// Large files at long round trips go over several sessions; whatever
-	// it does not finish, the single session below rewrites.
-	if a.uploadStriped(ctx, fr, remote, local, fresh) {
-		return true, true, nil
+// upload writes one file of the group under its remote name and verifies
+// it. It adds the bytes sent to fr.Bytes and says in fr how the file was
+// written.
+func (u *uploader) upload(ctx context.Context, fr *FileResult, local io.ReaderAt) *Error {
+	if u.method == "" {
+		u.method = u.chooseMethod()
 	}
+	final := path.Join(u.folder, fr.Remote)
+	if u.method != MethodInPlace {
+		err, fallback := u.safeWrite(ctx, fr, local, final)
+		if !fallback {
+			return err
+		}
+	}
+	fr.Method = MethodInPlace
+	_, err := u.write(ctx, fr, final, local, false)
+	return err
+}
 
+// write puts the local file at remote and verifies its size. created
+// reports whether the remote file was opened, and so may exist, partly
+// written, when write fails. fresh says that remote is a new name of our
+// own (a safe write's temporary name), which no one else writes and which
+// need not be truncated first.
+func (u *uploader) write(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool) (created bool, _ *Error) {
+	// Large files at long round trips go over several sessions, which
+	// verify the size themselves; whatever they do not finish, the single
+	// session below rewrites.
+	if u.striped(ctx, fr, remote, local, fresh) {
+		return true, nil
+	}
+	fr.Sessions = 1
+	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size), g: u.c.guard}
 	// Write-only: some servers (AWS Transfer among them) refuse the
 	// read-write mode that sftp.Client.Create asks for.
-	f, err := openRemote(a.sess.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	f, err := openRemote(u.c.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
-		if ferr := a.folderProblem(ctx); ferr != nil {
-			return false, false, ferr
+		if ferr := u.folderProblem(ctx); ferr != nil {
+			return false, ferr
 		}
-		return false, false, a.transferError(ctx, "create", remote, fr.Size, src, err)
+		return false, u.fail(ctx, OpCreate, remote, err, src, fr.Size)
 	}
 	n, err := f.ReadFrom(src)
 	fr.Bytes += n
@@ -88,59 +72,98 @@ func (a *attempt) put(ctx context.Context, fr *FileResult, remote string, local 
 		err = cerr
 	}
 	if err != nil {
-		return true, false, a.transferError(ctx, "upload", remote, fr.Size, src, err)
+		return true, u.fail(ctx, OpUpload, remote, err, src, fr.Size)
 	}
-	return true, false, nil
+	return true, u.verify(ctx, remote, fr.Size)
+}
+
+// striped writes the file over several sessions of the connection when its
+// size and the round trip make that pay, and reports whether it did; the
+// size is verified. When it returns false the caller writes the file over
+// one session as usual, truncating whatever the stripes wrote: the fallback
+// for a server that misbehaves with concurrent writers (fr.StripeErr says
+// why). A lost connection or a cancelled ctx also returns false: the single
+// session then fails at once and classifies the failure as usual.
+func (u *uploader) striped(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool) bool {
+	n := u.c.sessions(fr.Size)
+	if n < 2 {
+		return false
+	}
+	used, sent, err := u.c.stripe(remote, local, fr.Size, n, fresh)
+	fr.Bytes += sent
+	if err != nil {
+		// used is 0 when the file could not even be opened: the single
+		// session will say why, and there was nothing to fall back from.
+		if ctx.Err() == nil && used > 0 {
+			fr.StripeErr = fmt.Errorf("striped upload over %d sessions failed, fell back to rewriting the file over one session: %w", used, err)
+		}
+		return false
+	}
+	fr.Sessions = used
+	return true
 }
 
 // verify checks the remote file by its size: the count File.ReadFrom
 // returns is of bytes read locally, not of bytes the server stored.
-func (a *attempt) verify(ctx context.Context, remote string, size int64) *Error {
-	fi, err := statRemote(a.sess.sftp, remote)
+func (u *uploader) verify(ctx context.Context, remote string, size int64) *Error {
+	fi, err := statRemote(u.c.sftp, remote)
 	if err != nil {
-		return a.transferError(ctx, "verify", remote, -1, nil, err)
+		return u.fail(ctx, OpVerify, remote, err, nil, -1)
 	}
 	if fi.Size() != size {
-		return &Error{Status: StatusUploadFailed, Reason: ReasonSizeMismatch, Op: "verify", Subject: remote,
-			Err: fmt.Errorf("the server stored %d bytes of %d", fi.Size(), size)}
+		return newError(OpVerify, remote, ReasonSizeMismatch, fmt.Errorf("the server stored %d bytes of %d", fi.Size(), size))
 	}
 	return nil
 }
 
-// transferError classifies the error of an SFTP request on remote. The
-// caller's cancellation and the guard's verdict come first: both close the
-// connection, which the request reports as a lost connection. src, if not
-// nil, tells a local read error from a remote one; size, if not negative,
-// lets a bare failure be recognised as a full disk.
-func (a *attempt) transferError(ctx context.Context, op, remote string, size int64, src *localReader, err error) *Error {
-	r := transferReason(err)
-	switch cause := a.sess.guard.stalled(); {
-	case ctx.Err() != nil:
-		r, err = ReasonCanceled, errors.Join(ctx.Err(), err)
-	case cause != nil:
-		r, err = ReasonStalled, errors.Join(cause, err)
-	case src != nil && src.err != nil:
-		r, err = ReasonLocalReadError, src.err
-	case r == ReasonRemoteError && size >= 0 && a.outOfSpace(remote, size):
-		r = ReasonNoSpace
+// folderProblem explains a failed create of a file in the folder by the
+// folder, when the folder is the problem: missing, not a directory, or out
+// of the user's reach. It returns nil when the folder is fine or when its
+// Stat failed for the connection's sake, and the create's own error then
+// says best what happened. A Stat the server refuses means the user cannot
+// reach the folder, which the product reports as a permission problem.
+func (u *uploader) folderProblem(ctx context.Context) *Error {
+	if ctx.Err() != nil || u.c.guard.stalled() != nil {
+		return nil
 	}
-	st := r.Status()
-	if st == "" || st == StatusOK {
-		st = StatusUploadFailed
+	fi, err := statRemote(u.c.sftp, u.folder)
+	if err != nil {
+		if e := u.fail(ctx, OpStat, u.folder, err, nil, -1); !e.Reason.connectionGone() {
+			return e
+		}
+		return nil
 	}
-	return &Error{Status: st, Reason: r, Op: op, Subject: remote, Err: err}
+	if !fi.IsDir() {
+		return newError(OpStat, u.folder, ReasonFolderNotDirectory, fmt.Errorf("%s is a %s, not a directory", u.folder, fileKind(fi.Mode())))
+	}
+	return nil
+}
+
+// fail classifies a failed request on remote. src, if not nil, tells a
+// local read error from a remote one; size, if not negative, lets a bare
+// failure be recognised as a full disk.
+func (u *uploader) fail(ctx context.Context, op Op, remote string, err error, src *localReader, size int64) *Error {
+	c := cause{err: err, ctx: ctx, stall: u.c.guard.stalled()}
+	if src != nil {
+		c.local = src.err
+	}
+	if size >= 0 {
+		c.full = func() bool { return u.outOfSpace(remote, size) }
+	}
+	return fail(op, remote, c)
 }
 
 // outOfSpace asks the server, when it supports statvfs@openssh.com, whether
-// the space left is less than what the file at remote still needed. Servers based on
-// SFTP version 3 report a full disk as a bare SSH_FX_FAILURE, so this is the
-// protocol's way to tell; mentionsNoSpace covers servers without statvfs.
-func (a *attempt) outOfSpace(remote string, size int64) bool {
-	c := a.sess.sftp
+// the space left is less than what the file at remote still needed. Servers
+// based on SFTP version 3 report a full disk as a bare SSH_FX_FAILURE, so
+// this is the protocol's way to tell; mentionsNoSpace covers servers
+// without statvfs.
+func (u *uploader) outOfSpace(remote string, size int64) bool {
+	c := u.c.sftp
 	if _, ok := c.HasExtension("statvfs@openssh.com"); !ok {
 		return false
 	}
-	vfs, err := statVFSRemote(c, a.creds.Folder)
+	vfs, err := statVFSRemote(c, u.folder)
 	if err != nil {
 		return false
 	}

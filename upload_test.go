@@ -26,8 +26,12 @@ func TestPushExtras(t *testing.T) {
 				t.Errorf("file %d (%s): state %s, want %s", i, fr.Remote, fr.State, want[i])
 			}
 		}
-		if !errors.Is(res.Err, fs.ErrNotExist) || res.Files[2].Reason != ReasonMainFileMissing {
-			t.Errorf("Err %v, reason %s: want the missing extra reported", res.Err, res.Files[2].Reason)
+		// The push succeeded, so Result.Err is nil; the extra says why it
+		// is missing.
+		var e *Error
+		if res.Err != nil || !errors.As(res.Files[2].Err, &e) || !errors.Is(e, fs.ErrNotExist) ||
+			res.Files[2].Reason != ReasonFileMissing || e.Status != StatusFileMissing || e.Op != OpOpen {
+			t.Errorf("Err %v, extra's Err %v, reason %s: want the missing extra reported in its FileResult only", res.Err, res.Files[2].Err, res.Files[2].Reason)
 		}
 	})
 	t.Run("failed extra does not fail the push", func(t *testing.T) {
@@ -45,8 +49,8 @@ func TestPushExtras(t *testing.T) {
 			t.Errorf("later extras: %+v", res.Files[2:])
 		}
 		var pe *Error
-		if !errors.As(res.Err, &pe) || pe.Reason != ReasonRemoteError {
-			t.Errorf("Err %v: want the failed extra's *Error", res.Err)
+		if res.Err != nil || !errors.As(res.Files[1].Err, &pe) || pe.Reason != ReasonRemoteError || pe.Status != StatusUploadFailed {
+			t.Errorf("Err %v, extra's Err %v: want nil, and the failed extra's *Error in its FileResult", res.Err, res.Files[1].Err)
 		}
 	})
 	t.Run("lost connection leaves the rest not attempted", func(t *testing.T) {
@@ -73,20 +77,12 @@ func TestPushExtras(t *testing.T) {
 // A local read error during the upload is told apart from a remote one.
 func TestUploadLocalReadError(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
-	p := newTestPusher(Config{})
-	creds := loopbackCreds(s, "/upload")
-	a := &attempt{p: p, creds: creds}
-	sess, err := p.connect(context.Background(), creds, s.Host, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.close()
-	a.sess = sess
+	c := testConnect(t, newTestPusher(Config{}), loopbackCreds(s, "/upload"))
 	path := writeLocal(t, t.TempDir(), "x.mp4", 100_000)
 	f, _ := os.Open(path)
 	f.Close() // reads now fail with os.ErrClosed
 	fr := &FileResult{Local: path, Remote: "x.mp4", Main: true, Size: 100_000}
-	perr := a.uploadOne(context.Background(), fr, f)
+	perr := newUploader(c, "/upload").upload(context.Background(), fr, f)
 	if perr == nil || perr.Reason != ReasonLocalReadError || perr.Status != StatusUploadFailed || !errors.Is(perr, os.ErrClosed) {
 		t.Fatalf("got %v, want local_read_error wrapping os.ErrClosed", perr)
 	}

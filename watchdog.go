@@ -183,20 +183,3 @@ func (g *guard) stop() {
 	g.conn.Close()
 	g.wg.Wait()
 }
-
-// stallTimeout is the watchdog's limit; zero turns it off.
-func (p *Pusher) stallTimeout() time.Duration {
-	return durationSetting(p.cfg.StallTimeout, DefaultStallTimeout)
-}
-
-// durationSetting reads a Config duration whose zero value means def and
-// whose negative values mean off (returned as 0).
-func durationSetting(d, def time.Duration) time.Duration {
-	switch {
-	case d < 0:
-		return 0
-	case d == 0:
-		return def
-	}
-	return d
-}

@@ -141,11 +141,7 @@ func TestWatchdogSparesSlowUpload(t *testing.T) {
 func TestKeepaliveSparesIdleConnection(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
 	p := newTestPusher(Config{StallTimeout: -1, KeepaliveInterval: 100 * time.Millisecond, KeepaliveCountMax: 1})
-	sess, err := p.connect(context.Background(), loopbackCreds(s, "/upload"), s.Host, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.close()
+	sess := testConnect(t, p, loopbackCreds(s, "/upload"))
 	rx := sess.guard.rx.Load()
 	time.Sleep(time.Second) // ten intervals, idle
 	if cause := sess.guard.stalled(); cause != nil {
@@ -160,12 +156,12 @@ func TestKeepaliveSparesIdleConnection(t *testing.T) {
 }
 
 func TestGuardDefaults(t *testing.T) {
-	var p Pusher
-	if p.stallTimeout() != 30*time.Second || p.keepaliveInterval() != 5*time.Second || p.keepaliveCountMax() != 3 {
-		t.Errorf("zero Config: stall %v, keepalive %v x %d; want 30s, 5s x 3", p.stallTimeout(), p.keepaliveInterval(), p.keepaliveCountMax())
+	p := resolve(Config{}, stripeTuning{})
+	if p.stallTimeout != 30*time.Second || p.keepalive != 5*time.Second || p.keepaliveCountMax != 3 {
+		t.Errorf("zero Config: stall %v, keepalive %v x %d; want 30s, 5s x 3", p.stallTimeout, p.keepalive, p.keepaliveCountMax)
 	}
-	off := New(Config{StallTimeout: -1, KeepaliveInterval: -1})
-	if off.stallTimeout() != 0 || off.keepaliveInterval() != 0 {
-		t.Errorf("negative values: stall %v, keepalive %v; want both off", off.stallTimeout(), off.keepaliveInterval())
+	off := resolve(Config{StallTimeout: -1, KeepaliveInterval: -1}, stripeTuning{})
+	if off.stallTimeout != 0 || off.keepalive != 0 {
+		t.Errorf("negative values: stall %v, keepalive %v; want both off", off.stallTimeout, off.keepalive)
 	}
 }

@@ -84,7 +84,13 @@ func run(args []string, password string, stdout, stderr io.Writer) int {
 		}
 		g.RecordingID = "bench" + suffix
 		res := p.Push(context.Background(), creds, g)
-		if res.Status != sftppush.StatusOK || res.Err != nil {
+		// Every file must arrive; an extra's failure does not fail a push
+		// (in older commits it set Err, here it sets the file's State).
+		bad := res.Status != sftppush.StatusOK || res.Err != nil
+		for _, f := range res.Files {
+			bad = bad || f.State != sftppush.FileUploaded
+		}
+		if bad {
 			mu.Lock()
 			failed++
 			fmt.Fprintf(stderr, "push%s: %s %s: %v\n", suffix, res.Status, res.Reason, res.Err)

@@ -15,12 +15,12 @@ var errUnansweredChallenge = errors.New("sftppush: the server's keyboard-interac
 // keyboard-interactive challenge. asked is set when the password is handed
 // to the server either way: that is how a rejected password is told from a
 // server that offers no method we can use (see handshakeReason).
-func (p *Pusher) authMethods(password string, asked *bool) []ssh.AuthMethod {
+func authMethods(password string, keyboardInteractive bool, asked *bool) []ssh.AuthMethod {
 	methods := []ssh.AuthMethod{ssh.PasswordCallback(func() (string, error) {
 		*asked = true
 		return password, nil
 	})}
-	if p.cfg.KeyboardInteractive {
+	if keyboardInteractive {
 		methods = append(methods, ssh.KeyboardInteractive(kbdAnswer(password, asked)))
 	}
 	return methods

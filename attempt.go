@@ -1,0 +1,155 @@
+package sftppush
+
+import (
+	"context"
+	"time"
+)
+
+// attempt is one Push or Check. Data flows one way through its steps:
+// the plan (every local file opened and measured, before connecting), the
+// destination (validated credentials), the connection (given plain values,
+// returning plain values), the uploads, and finish, which decides the
+// outcome and writes the log entry.
+type attempt struct {
+	set         *settings
+	creds       Credentials
+	recordingID string
+	account     string
+	number      int  // LogEntry.Attempt
+	check       bool // a Check, not a Push: no sink
+
+	start     time.Time
+	connected time.Time // when the connection was open; zero if it never was
+	dest      destination
+	peer      peer
+	files     []FileResult
+	res       Result
+}
+
+func (p *Pusher) newAttempt(creds Credentials, number int) *attempt {
+	return &attempt{set: resolve(p.cfg, p.tune), creds: creds, number: number, start: time.Now()}
+}
+
+// fail records the attempt's outcome.
+func (a *attempt) fail(e *Error) {
+	a.res.Status, a.res.Reason, a.res.Err = e.Status, e.Reason, e
+}
+
+// push runs a Push's steps in order; each failure ends it.
+func (a *attempt) push(ctx context.Context, g Group) {
+	pl, err := newPlan(g)
+	a.files = pl.files
+	if err != nil {
+		a.fail(err)
+		return
+	}
+	defer pl.close()
+	c, ok := a.connect(ctx, pl.largest())
+	if !ok {
+		return
+	}
+	defer c.close()
+	u := newUploader(c, a.creds.Folder)
+	for i := range a.files {
+		fr := &a.files[i]
+		if fr.State == FileMissing {
+			continue // an extra that could not be opened; the plan says why
+		}
+		err := u.upload(ctx, fr, pl.local[i])
+		if err == nil {
+			fr.State = FileUploaded
+			continue
+		}
+		fr.State, fr.Err, fr.Reason = FileFailed, err, err.Reason
+		if fr.Main {
+			a.fail(err)
+			break
+		}
+		if err.Reason.connectionGone() {
+			break
+		}
+	}
+	a.res.Leftovers = u.leftovers
+}
+
+// connect validates the credentials and opens the connection. On failure
+// it records the outcome and returns false.
+//
+// The folder is not checked here: the first file's open inside it proves
+// that it exists and is a directory, so a round trip is spent on Stat only
+// when that open fails (see uploader.folderProblem). Far from the server
+// every round trip is felt.
+func (a *attempt) connect(ctx context.Context, largest int64) (*conn, bool) {
+	dest, err := destinationOf(a.creds)
+	if err != nil {
+		a.fail(err)
+		return nil, false
+	}
+	a.dest = dest
+	c, pr, err := connect(ctx, a.set, dest, largest)
+	a.peer = pr
+	if err != nil {
+		a.fail(err)
+		return nil, false
+	}
+	a.connected = time.Now()
+	return c, true
+}
+
+// finish fills in the outcome, writes the log entry and returns the Result.
+func (a *attempt) finish(ctx context.Context) *Result {
+	if a.res.Status == "" {
+		a.res.Status, a.res.Reason = StatusOK, ReasonNone
+	}
+	for i := range a.files {
+		if a.files[i].State == "" {
+			a.files[i].State = FileNotAttempted
+		}
+	}
+	a.res.Files = a.files
+	a.res.Entry = a.entry()
+	if a.set.sink != nil && !a.check {
+		// A cancelled push is still logged.
+		a.res.LogErr = a.set.sink.Log(context.WithoutCancel(ctx), a.res.Entry)
+	}
+	return &a.res
+}
+
+// entry builds the attempt's log entry. It copies fields one by one from the
+// credentials so that the password cannot reach it.
+func (a *attempt) entry() LogEntry {
+	end := time.Now()
+	e := LogEntry{
+		RecordingID:        logSafe(a.recordingID),
+		Account:            logSafe(a.account),
+		Attempt:            a.number,
+		Time:               end.UTC(),
+		Host:               logSafe(a.creds.Host),
+		Username:           logSafe(a.creds.Username),
+		Folder:             logSafe(a.creds.Folder),
+		Port:               a.creds.port(),
+		Status:             a.res.Status,
+		Reason:             a.res.Reason,
+		Duration:           end.Sub(a.start),
+		RemoteAddr:         a.peer.remoteAddr,
+		ServerVersion:      logSafe(a.peer.serverVersion),
+		HostKeyFingerprint: a.peer.fingerprint,
+	}
+	if a.dest.host != "" {
+		e.Host = a.dest.host
+	}
+	if !a.connected.IsZero() {
+		e.ConnectDuration = a.connected.Sub(a.start)
+		e.UploadDuration = end.Sub(a.connected)
+	}
+	if a.res.Err != nil {
+		e.Error = a.res.Err.Error()
+	}
+	names := make([]string, 0, len(a.files))
+	for _, f := range a.files {
+		names = append(names, f.Remote)
+		e.BytesSent += f.Bytes
+	}
+	e.Files = loggedFiles(names)
+	return e
+}

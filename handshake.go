@@ -1,0 +1,82 @@
+package sftppush
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// clientVersion is the SSH identification string we send. It names the
+// library so that a customer reading their sshd log can tell who connected.
+const clientVersion = "SSH-2.0-sftppush"
+
+// handshook is what the SSH handshake and login gave: the client, or why
+// there is none, and what was learnt of the server either way.
+type handshook struct {
+	client        *ssh.Client
+	serverVersion string
+	fingerprint   string
+	asked         bool // the password was handed to the server (see handshakeReason)
+	err           error
+}
+
+// handshake runs the SSH handshake and the password login on nc. ctx
+// bounds the host-key policy; the connection's deadline bounds the rest.
+func handshake(ctx context.Context, set *settings, dest destination, nc net.Conn) handshook {
+	var hs handshook
+	cfg := &ssh.ClientConfig{
+		User: dest.user,
+		Auth: authMethods(dest.password, set.keyboardInteractive, &hs.asked),
+		// Called during the key exchange, before the password is sent.
+		HostKeyCallback: func(_ string, remote net.Addr, key ssh.PublicKey) error {
+			hs.fingerprint = ssh.FingerprintSHA256(key)
+			return checkHostKey(ctx, set.hostKeys, dest.addr, remote, key)
+		},
+		HostKeyAlgorithms: hostKeyAlgorithms(ctx, set.hostKeys, dest.addr, nc.RemoteAddr()),
+		ClientVersion:     clientVersion,
+	}
+	bc := &bannerConn{Conn: nc}
+	sc, chans, reqs, err := ssh.NewClientConn(bc, dest.addr, cfg)
+	if err != nil {
+		hs.serverVersion, hs.err = bc.banner(), err
+		return hs
+	}
+	hs.client = ssh.NewClient(sc, chans, reqs)
+	hs.serverVersion = string(sc.ServerVersion())
+	return hs
+}
+
+// bannerConn remembers the first line the server sends, its SSH
+// identification, so that the log names the server even when the handshake
+// fails. It stops looking once the line is complete.
+type bannerConn struct {
+	net.Conn
+	first []byte
+	done  bool
+}
+
+func (b *bannerConn) Read(p []byte) (int, error) {
+	n, err := b.Conn.Read(p)
+	if !b.done && n > 0 {
+		b.first = append(b.first, p[:n]...)
+		if i := bytes.IndexByte(b.first, '\n'); i >= 0 || len(b.first) > 255 {
+			b.done = true
+			if i >= 0 {
+				b.first = b.first[:i]
+			}
+		}
+	}
+	return n, err
+}
+
+// banner returns the server's identification line, if it sent one.
+func (b *bannerConn) banner() string {
+	line := strings.TrimRight(string(b.first), "\r\n")
+	if !strings.HasPrefix(line, "SSH-") {
+		return ""
+	}
+	return line
+}
