@@ -66,7 +66,8 @@ func TestConcurrentPushesDoNotMix(t *testing.T) {
 			j.creds.Password += fmt.Sprint(i)
 			j.status, j.reason = StatusLoginFailed, ReasonAuthRejected
 		case 5:
-			switch i % 4 {
+			// i%6 is 5 here, so the kind comes from i/6: every kind runs.
+			switch (i / 6) % 3 {
 			case 0:
 				j.creds, j.status, j.reason = addrCreds(t, closed), StatusConnectionTimeout, ReasonConnectionRefused
 			case 1:
@@ -76,6 +77,15 @@ func TestConcurrentPushesDoNotMix(t *testing.T) {
 			}
 		}
 		jobs[i] = j
+	}
+	kinds := map[Reason]int{}
+	for _, j := range jobs {
+		kinds[j.reason]++
+	}
+	for _, r := range []Reason{ReasonNone, ReasonFolderNotFound, ReasonAuthRejected, ReasonConnectionRefused, ReasonBlockedByPolicy, ReasonSubsystemUnavailable} {
+		if kinds[r] < n/30 {
+			t.Fatalf("only %d jobs of kind %s in %v: the test does not exercise every destination", kinds[r], r, kinds)
+		}
 	}
 
 	var mem MemorySink

@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"net"
 	"net/netip"
@@ -473,3 +476,40 @@ func testConnect(t *testing.T, p *Pusher, creds Credentials) *conn {
 
 // loopbackNet is where every test server listens.
 var loopbackNet = netip.MustParsePrefix("127.0.0.0/8")
+
+// A nil ctx is accepted as context.Background() by every entry point, and
+// their documentation says so: the convenience is a documented promise,
+// not an accident.
+func TestNilContext(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	p := newTestPusher(Config{})
+	//lint:ignore SA1012 a nil ctx is what is tested
+	if res := p.Push(nil, loopbackCreds(s, "/upload"), okGroup(t, 100)); res.Status != StatusOK {
+		t.Errorf("Push(nil): %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	//lint:ignore SA1012 a nil ctx is what is tested
+	if res := p.Check(nil, loopbackCreds(s, "/upload")); res.Status != StatusOK {
+		t.Errorf("Check(nil): %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	//lint:ignore SA1012 a nil ctx is what is tested
+	if rs := p.PushWithRetry(nil, loopbackCreds(s, "/upload"), okGroup(t, 100), RetryPolicy{}); len(rs) != 1 || rs[0].Status != StatusOK {
+		t.Errorf("PushWithRetry(nil): %v", rs)
+	}
+
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "pusher.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]string{}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Doc != nil {
+			docs[fd.Name.Name] = fd.Doc.Text()
+		}
+	}
+	for _, name := range []string{"Push", "Check", "PushWithRetry"} {
+		if !strings.Contains(strings.Join(strings.Fields(docs[name]), " "), "A nil ctx is taken as context.Background()") {
+			t.Errorf("the doc comment of %s does not say what a nil ctx does", name)
+		}
+	}
+}

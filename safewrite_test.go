@@ -224,3 +224,49 @@ func TestSafeWriteHidesPartialFile(t *testing.T) {
 		t.Errorf("got %s/%s leftovers %v, want canceled with %s left over", res.Status, res.Reason, res.Leftovers, partial)
 	}
 }
+
+// A customer's scanner that takes a file as soon as it is renamed into
+// place leaves nothing at the final name for the verifying Stat: the file
+// arrived (its temporary file was verified, the rename acknowledged), so
+// the push is OK, not INCORRECT_SFTP_FOLDER. Both rename methods.
+func TestPushFileTakenAfterRename(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults sftptest.Faults
+		method WriteMethod
+	}{
+		{"posix-rename", sftptest.Faults{TakeAway: "*.mp4"}, MethodPosixRename},
+		{"rename", sftptest.Faults{TakeAway: "*.mp4", HideExtensions: []string{posixRenameExt}}, MethodRename},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := serverWith(t, tc.faults)
+			g := okGroup(t, 50_000)
+			res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+			if res.Status != StatusOK || res.Err != nil {
+				t.Fatalf("got %s/%s %v, want OK: the file arrived", res.Status, res.Reason, res.Err)
+			}
+			fr := res.Files[0]
+			if fr.State != FileUploaded || fr.Method != tc.method {
+				t.Errorf("main file: %+v", fr)
+			}
+			if taken := s.Taken(); len(taken) != 1 || taken[0] != "/upload/rec.mp4" {
+				t.Fatalf("taken %v: want the main file, once", taken)
+			}
+			if got := s.ReadFile("/.taken/rec.mp4"); len(got) != 50_000 {
+				t.Errorf("the scanner got %d bytes, want 50000", len(got))
+			}
+		})
+	}
+}
+
+// A file that vanishes before its size could be checked, without a rename
+// that vouches for it (written in place), is a failed upload, never a
+// folder problem: "no such file" means the folder only when creating in it.
+func TestPushInPlaceFileVanishes(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{TakeAway: "*.mp4"})
+	res := newTestPusher(Config{WriteInPlace: true}).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 50_000))
+	var e *Error
+	if res.Status != StatusUploadFailed || res.Reason != ReasonRemoteError || !errors.As(res.Err, &e) || e.Op != OpVerify || !errors.Is(res.Err, fs.ErrNotExist) {
+		t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/remote_error at verify", res.Status, res.Reason, res.Err)
+	}
+}

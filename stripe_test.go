@@ -342,3 +342,29 @@ func TestExtraSessionsWhenTheFirstFails(t *testing.T) {
 	}
 	waitChannelsClosed(t, s)
 }
+
+// After a striped upload falls back to one session, FileResult.Bytes (and
+// the log entry's BytesSent) counts what the stripes sent as well as the
+// rewrite: every byte that crossed the network.
+func TestPushStripedFallbackCountsEveryByte(t *testing.T) {
+	const size = 1_000_003
+	f := sftptest.Faults{FailWrites: &sftptest.WriteFailure{Off: size - 100_000, Len: 1, Times: 1}}
+	s := serverWith(t, f)
+	g := okGroup(t, size)
+	res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+	if res.Status != StatusOK {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	fr := res.Files[0]
+	if fr.StripeErr == nil || fr.Sessions != 1 {
+		t.Fatalf("sessions %d, fallback %v: want a fallback to one session", fr.Sessions, fr.StripeErr)
+	}
+	// The rewrite sent the whole file; the stripes sent at least the
+	// stripes that went through before the failure.
+	if fr.Bytes <= size {
+		t.Errorf("Bytes %d: want more than the %d of the rewrite alone", fr.Bytes, size)
+	}
+	if res.Entry.BytesSent != fr.Bytes {
+		t.Errorf("LogEntry.BytesSent %d, FileResult.Bytes %d", res.Entry.BytesSent, fr.Bytes)
+	}
+}

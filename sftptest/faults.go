@@ -82,6 +82,14 @@ type Faults struct {
 	// only when it is closed (object-store gateways) do.
 	SizeOnClose bool
 
+	// TakeAway, if not empty, is a path.Match pattern for file names (such
+	// as "*.mp4") that a customer's scanner takes as soon as they appear:
+	// a file renamed to a matching name, or a file of such a name whose
+	// write handle is closed, is moved into the folder /.taken (created
+	// as needed) before the rename or close is answered. Server.Taken
+	// lists what was taken.
+	TakeAway string
+
 	// ChannelOpenDelay holds every session channel open this long before
 	// confirming it, as a server busy at login, or a confirmation held
 	// by Nagle's algorithm until an ACK comes back, would: the channel

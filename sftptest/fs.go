@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -185,7 +186,11 @@ func (h *handler) Filecmd(r *sftp.Request) error {
 		if _, err := h.s.root.Lstat(rel(target)); err == nil {
 			return pathErr("rename", target, syscall.EEXIST)
 		}
-		return h.s.root.Rename(rel(p), rel(target))
+		if err := h.s.root.Rename(rel(p), rel(target)); err != nil {
+			return err
+		}
+		h.s.takeAway(target)
+		return nil
 	case "Rmdir":
 		if f.DenyRemove || h.readOnly(p) {
 			return pathErr("rmdir", p, syscall.EACCES)
@@ -264,7 +269,32 @@ func (h *handler) PosixRename(r *sftp.Request) error {
 	if h.s.Faults.DenyRename || h.readOnly(p) || h.readOnly(target) {
 		return pathErr("rename", p, syscall.EACCES)
 	}
-	return h.s.root.Rename(rel(p), rel(target))
+	if err := h.s.root.Rename(rel(p), rel(target)); err != nil {
+		return err
+	}
+	h.s.takeAway(target)
+	return nil
+}
+
+// takedir is where TakeAway moves the files it takes.
+const takedir = "/.taken"
+
+// takeAway moves the file at the SFTP path p into takedir when its name
+// matches Faults.TakeAway, as a scanner watching the folder would.
+func (s *Server) takeAway(p string) {
+	if s.Faults.TakeAway == "" {
+		return
+	}
+	if ok, _ := path.Match(s.Faults.TakeAway, path.Base(p)); !ok || path.Dir(p) == takedir {
+		return
+	}
+	s.root.Mkdir(rel(takedir), 0o755)
+	to := path.Join(takedir, path.Base(p))
+	if s.root.Rename(rel(p), rel(to)) == nil {
+		s.mu.Lock()
+		s.taken = append(s.taken, p)
+		s.mu.Unlock()
+	}
 }
 
 // statvfsBlock is the block size StatVFS reports.
@@ -463,5 +493,9 @@ func (f *file) Close() error {
 		f.f.Close()
 		return err
 	}
-	return f.f.Close()
+	err := f.f.Close()
+	if err == nil && f.write {
+		f.h.s.takeAway(f.path)
+	}
+	return err
 }

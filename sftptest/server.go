@@ -90,6 +90,7 @@ type Server struct {
 	opens     []Open
 	writing   map[string]int // handles open for writing, by path
 	quotaUsed int64
+	taken     []string // SFTP paths moved away by Faults.TakeAway
 }
 
 // Open records one file opened for writing.
@@ -440,6 +441,14 @@ func (s *Server) Opens() []Open {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.opens)
+}
+
+// Taken returns the SFTP paths of the files Faults.TakeAway moved away, in
+// order; each is now in /.taken under its base name.
+func (s *Server) Taken() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.taken)
 }
 
 // ClientConfig returns an ssh.ClientConfig that logs in to the server with

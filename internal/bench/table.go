@@ -19,13 +19,12 @@ func reference(w *workload) string {
 }
 
 type row struct {
-	w            *workload
-	contender    string
-	wall         []time.Duration // sorted
-	cpu, rss     float64         // medians: CPU seconds, bytes
-	failed       int
-	rssPerFlight bool
-	sessions     []int // what the Push child reported, one per good run
+	w         *workload
+	contender string
+	wall      []time.Duration // sorted
+	cpu, rss  float64         // medians: CPU seconds, bytes
+	failed    int
+	sessions  []int // what the Push child reported, one per good run
 }
 
 func summarize(w *workload, name string, ss []sample) row {
