@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/pkg/sftp"
-	"github.com/sftppush/sftppush/sftptest"
 	"github.com/sftppush/sftppush/internal/sshdtest"
+	"github.com/sftppush/sftppush/sftptest"
 	"golang.org/x/crypto/ssh"
 )
 

@@ -42,9 +42,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sftppush/sftppush/sftptest"
 	"github.com/sftppush/sftppush/internal/sshdtest"
 	"github.com/sftppush/sftppush/internal/wanproxy"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // remoteDir is the folder, relative to the test user's home, that the

@@ -6,8 +6,8 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/sftppush/sftppush/sftptest"
 	"github.com/sftppush/sftppush/internal/sshdtest"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // mountTmpfs mounts a tmpfs of the given size on dir, owned by the test
