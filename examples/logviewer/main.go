@@ -1,4 +1,4 @@
-// Command logviewer serves the push log entries of an sftppush.SQLStore as a
+// Command logviewer serves the push log entries of an sqlstore.Store as a
 // web page like the product's SFTP logs table: recording ID, date and time,
 // SFTP details, files and status, newest first, with filters by status,
 // recording ID and date, a page at a time. It listens on 127.0.0.1 only.
@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/sqlstore"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, registered as "pgx"
 	_ "modernc.org/sqlite"             // SQLite in pure Go, registered as "sqlite"
@@ -57,7 +58,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("logviewer", flag.ContinueOnError)
 	dbPath := fs.String("db", defaultDB, "SQLite file to read")
 	pgDSN := fs.String("postgres", "", "PostgreSQL DSN to read instead of an SQLite file")
-	table := fs.String("table", sftppush.DefaultLogTable, "log table name")
+	table := fs.String("table", sqlstore.DefaultTable, "log table name")
 	port := fs.Int("port", 0, "port on 127.0.0.1 (0: any free port)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -78,7 +79,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	store, err := sftppush.NewSQLStore(ctx, db, sftppush.SQLStoreOptions{Table: *table})
+	store, err := sqlstore.New(ctx, db, sqlstore.Options{Table: *table})
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ type page struct {
 }
 
 // newHandler returns the viewer's HTTP handler, reading from store.
-func newHandler(store *sftppush.SQLStore) http.Handler {
+func newHandler(store *sqlstore.Store) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		serveLogs(w, r, store)
@@ -144,7 +145,7 @@ func newHandler(store *sftppush.SQLStore) http.Handler {
 	return mux
 }
 
-func serveLogs(w http.ResponseWriter, r *http.Request, store *sftppush.SQLStore) {
+func serveLogs(w http.ResponseWriter, r *http.Request, store *sqlstore.Store) {
 	f := filter{
 		Status:    r.FormValue("status"),
 		Recording: strings.TrimSpace(r.FormValue("recording")),
@@ -153,7 +154,7 @@ func serveLogs(w http.ResponseWriter, r *http.Request, store *sftppush.SQLStore)
 	}
 	p := page{Statuses: sftppush.Statuses(), Filter: f, Filtered: f != filter{}}
 	code := http.StatusOK
-	q := sftppush.LogQuery{Limit: pageSize, Account: f.Account, RecordingID: f.Recording, Cursor: r.FormValue("cursor")}
+	q := sqlstore.Query{Limit: pageSize, Account: f.Account, RecordingID: f.Recording, Cursor: r.FormValue("cursor")}
 	if f.Status != "" {
 		st, err := sftppush.ParseStatus(f.Status)
 		if err != nil {
@@ -171,7 +172,7 @@ func serveLogs(w http.ResponseWriter, r *http.Request, store *sftppush.SQLStore)
 	if p.Problem == "" {
 		res, err := store.Query(r.Context(), q)
 		switch {
-		case errors.Is(err, sftppush.ErrBadCursor):
+		case errors.Is(err, sqlstore.ErrBadCursor):
 			p.Problem, code = "This page link is broken: start again from the first page.", http.StatusBadRequest
 		case err != nil:
 			log.Printf("logviewer: %v", err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/sqlstore"
 )
 
 const (
@@ -26,14 +27,14 @@ const (
 )
 
 // newStore returns a store in a fresh SQLite file holding entries.
-func newStore(t *testing.T, entries ...sftppush.LogEntry) *sftppush.SQLStore {
+func newStore(t *testing.T, entries ...sftppush.LogEntry) *sqlstore.Store {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "logs.sqlite"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s, err := sftppush.NewSQLStore(context.Background(), db, sftppush.SQLStoreOptions{})
+	s, err := sqlstore.New(context.Background(), db, sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +315,7 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sftppush.NewSQLStore(context.Background(), db, sftppush.SQLStoreOptions{})
+	s, err := sqlstore.New(context.Background(), db, sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

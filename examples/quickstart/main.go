@@ -2,7 +2,7 @@
 // embedded SFTP server on 127.0.0.1, makes a sample recording (a few-MB main
 // file, the raw recording, a snapshot and a filmstrip), pushes it, shows a
 // push that fails (a wrong folder), and prints the log entries as a table.
-// It also keeps the entries in an SQLite file (sftppush.SQLStore) and prints
+// It also keeps the entries in an SQLite file (sqlstore.Store) and prints
 // the command that shows them in a browser.
 //
 //	go run ./examples/quickstart
@@ -24,6 +24,7 @@ import (
 
 	"github.com/sftppush/sftppush"
 	"github.com/sftppush/sftppush/sftptest"
+	"github.com/sftppush/sftppush/sqlstore"
 
 	_ "modernc.org/sqlite" // SQLite in pure Go, registered as "sqlite"
 )
@@ -70,7 +71,7 @@ func run(out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	store, err := sftppush.NewSQLStore(ctx, db, sftppush.SQLStoreOptions{})
+	store, err := sqlstore.New(ctx, db, sqlstore.Options{})
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/sqlstore"
 )
 
 // The tests write their entries to a file of their own, not the user's.
@@ -34,11 +34,11 @@ func TestQuickstartStoresEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		s, err := sftppush.NewSQLStore(ctx, db, sftppush.SQLStoreOptions{})
+		s, err := sqlstore.New(ctx, db, sqlstore.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := s.Query(ctx, sftppush.LogQuery{RecordingID: "vs1700000000_abc", Limit: sftppush.MaxPageSize})
+		p, err := s.Query(ctx, sqlstore.Query{RecordingID: "vs1700000000_abc", Limit: sqlstore.MaxPageSize})
 		if err != nil {
 			t.Fatal(err)
 		}
