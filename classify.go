@@ -126,8 +126,8 @@ func isTimeout(err error) bool {
 }
 
 func isHostKeyError(err error) bool {
-	var he *HostKeyError
-	return errors.As(err, &he)
+	var hk *hostKeyRefusal
+	return errors.As(err, &hk)
 }
 
 // handshakeReason classifies an error from ssh.NewClientConn. asked says
@@ -135,10 +135,10 @@ func isHostKeyError(err error) bool {
 // server lists "password" among the methods that can continue, which is how
 // a rejected password is told from a server that offers no password login.
 func handshakeReason(err error, asked bool) Reason {
-	var he *HostKeyError
+	var hk *hostKeyRefusal
 	switch {
-	case errors.As(err, &he):
-		if he.Changed() {
+	case errors.As(err, &hk):
+		if hk.changed() {
 			return ReasonHostKeyChanged
 		}
 		return ReasonHostKeyUnknown

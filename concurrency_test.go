@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sftppush/sftppush"
 
 	"github.com/sftppush/sftppush/sftptest"
 	"go.uber.org/goleak"
@@ -37,61 +39,61 @@ func TestConcurrentPushesDoNotMix(t *testing.T) {
 	servers = append(servers, noSFTP)
 
 	type job struct {
-		g      Group
-		creds  Credentials
-		status Status
-		reason Reason
+		g      sftppush.Group
+		creds  sftppush.Credentials
+		status sftppush.Status
+		reason sftppush.Reason
 		server *sftptest.Server // where the files land, for good jobs
 	}
 	dir := t.TempDir()
 	jobs := make([]job, n)
 	for i := range jobs {
 		id := fmt.Sprintf("rec-%03d", i)
-		g := Group{
+		g := sftppush.Group{
 			RecordingID: id,
 			Account:     fmt.Sprintf("acct-%03d", i),
-			Main:        File{Path: writeLocal(t, dir, id+".mp4", 8_000+i*97)},
-			Extras:      []File{{Path: writeLocal(t, dir, id+".jpg", 500+i)}},
+			Main:        sftppush.File{Path: writeLocal(t, dir, id+".mp4", 8_000+i*97)},
+			Extras:      []sftppush.File{{Path: writeLocal(t, dir, id+".jpg", 500+i)}},
 		}
 		j := job{g: g}
 		s := goods[i%len(goods)]
 		switch i % 6 {
 		case 0, 1, 2:
-			j.creds, j.status, j.server = loopbackCreds(s, "/upload"), StatusOK, s
+			j.creds, j.status, j.server = s.Credentials("/upload"), sftppush.StatusOK, s
 			j.creds.Username = s.Username // same user on every good server: the host tells them apart
 		case 3:
-			j.creds, j.status, j.reason = loopbackCreds(s, "/missing"), StatusIncorrectFolder, ReasonFolderNotFound
+			j.creds, j.status, j.reason = s.Credentials("/missing"), sftppush.StatusIncorrectFolder, sftppush.ReasonFolderNotFound
 		case 4:
-			j.creds = loopbackCreds(s, "/upload")
+			j.creds = s.Credentials("/upload")
 			j.creds.Password += fmt.Sprint(i)
-			j.status, j.reason = StatusLoginFailed, ReasonAuthRejected
+			j.status, j.reason = sftppush.StatusLoginFailed, sftppush.ReasonAuthRejected
 		case 5:
 			// i%6 is 5 here, so the kind comes from i/6: every kind runs.
 			switch (i / 6) % 3 {
 			case 0:
-				j.creds, j.status, j.reason = addrCreds(t, closed), StatusConnectionTimeout, ReasonConnectionRefused
+				j.creds, j.status, j.reason = addrCreds(t, closed), sftppush.StatusConnectionTimeout, sftppush.ReasonConnectionRefused
 			case 1:
-				j.creds, j.status, j.reason = addrCreds(t, fmt.Sprintf("10.0.%d.1:22", i)), StatusConnectionTimeout, ReasonBlockedByPolicy
+				j.creds, j.status, j.reason = addrCreds(t, fmt.Sprintf("10.0.%d.1:22", i)), sftppush.StatusConnectionTimeout, sftppush.ReasonBlockedByPolicy
 			default:
-				j.creds, j.status, j.reason = loopbackCreds(noSFTP, "/upload"), StatusLoginFailed, ReasonSubsystemUnavailable
+				j.creds, j.status, j.reason = noSFTP.Credentials("/upload"), sftppush.StatusLoginFailed, sftppush.ReasonSubsystemUnavailable
 			}
 		}
 		jobs[i] = j
 	}
-	kinds := map[Reason]int{}
+	kinds := map[sftppush.Reason]int{}
 	for _, j := range jobs {
 		kinds[j.reason]++
 	}
-	for _, r := range []Reason{ReasonNone, ReasonFolderNotFound, ReasonAuthRejected, ReasonConnectionRefused, ReasonBlockedByPolicy, ReasonSubsystemUnavailable} {
+	for _, r := range []sftppush.Reason{sftppush.ReasonNone, sftppush.ReasonFolderNotFound, sftppush.ReasonAuthRejected, sftppush.ReasonConnectionRefused, sftppush.ReasonBlockedByPolicy, sftppush.ReasonSubsystemUnavailable} {
 		if kinds[r] < n/30 {
 			t.Fatalf("only %d jobs of kind %s in %v: the test does not exercise every destination", kinds[r], r, kinds)
 		}
 	}
 
-	var mem MemorySink
+	var mem sftptest.MemorySink
 	var jsonBuf bytes.Buffer
-	p := newTestPusher(Config{Sink: MultiSink(&mem, NewJSONSink(&jsonBuf)), ConnectTimeout: 10 * time.Second})
-	results := make([]*Result, n)
+	p := newTestPusher(sftppush.Config{Sink: sftppush.MultiSink(&mem, sftppush.NewJSONSink(&jsonBuf)), ConnectTimeout: 10 * time.Second})
+	results := make([]*sftppush.Result, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range jobs {
@@ -105,7 +107,7 @@ func TestConcurrentPushesDoNotMix(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d pushes in %v", n, time.Since(began))
 
-	entryMatches := func(e LogEntry, j job) error {
+	entryMatches := func(e sftppush.LogEntry, j job) error {
 		want := []string{j.g.RecordingID + ".mp4", j.g.RecordingID + ".jpg"}
 		switch {
 		case e.RecordingID != j.g.RecordingID, e.Account != j.g.Account:
@@ -131,8 +133,8 @@ func TestConcurrentPushesDoNotMix(t *testing.T) {
 		if res.Files[0].Local != j.g.Main.Path || res.Files[1].Local != j.g.Extras[0].Path {
 			t.Errorf("%s: file results %+v", j.g.RecordingID, res.Files)
 		}
-		if j.status == StatusOK {
-			for _, f := range []File{j.g.Main, j.g.Extras[0]} {
+		if j.status == sftppush.StatusOK {
+			for _, f := range []sftppush.File{j.g.Main, j.g.Extras[0]} {
 				want, _ := os.ReadFile(f.Path)
 				if got := j.server.ReadFile("/upload/" + filepath.Base(f.Path)); !bytes.Equal(got, want) {
 					t.Errorf("%s: remote %s differs from local", j.g.RecordingID, filepath.Base(f.Path))
@@ -145,7 +147,7 @@ func TestConcurrentPushesDoNotMix(t *testing.T) {
 	for _, j := range jobs {
 		byID[j.g.RecordingID] = j
 	}
-	check := func(sink string, entries []LogEntry) {
+	check := func(sink string, entries []sftppush.LogEntry) {
 		if len(entries) != n {
 			t.Errorf("%s: %d entries, want %d", sink, len(entries), n)
 		}
@@ -163,10 +165,10 @@ func TestConcurrentPushesDoNotMix(t *testing.T) {
 		}
 	}
 	check("MemorySink", mem.Entries())
-	var fromJSON []LogEntry
+	var fromJSON []sftppush.LogEntry
 	sc := bufio.NewScanner(&jsonBuf)
 	for sc.Scan() {
-		var e LogEntry
+		var e sftppush.LogEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("JSON sink line %q: %v", sc.Text(), err)
 		}

@@ -7,29 +7,25 @@ import (
 	"time"
 )
 
-// Defaults of the Config fields whose zero value means "the default".
+// DefaultConnectTimeout bounds opening the SFTP connection when
+// Config.ConnectTimeout is zero, as the product documents.
+const DefaultConnectTimeout = 10 * time.Second
+
+// DefaultPort is the SSH port used when Credentials.Port is zero.
+const DefaultPort = 22
+
+// The other defaults, each documented at its Config field.
 const (
-	// DefaultConnectTimeout bounds opening the SFTP connection, as the
-	// product documents.
-	DefaultConnectTimeout = 10 * time.Second
-	// DefaultPort is the SSH port used when Credentials.Port is zero.
-	DefaultPort = 22
-	// DefaultConcurrency is how many write requests may be outstanding per
-	// file and session: pkg/sftp's own default, enough to fill a
-	// channel window of OpenSSH with 32 KiB writes.
-	DefaultConcurrency = 64
-	// DefaultStallTimeout is how long a push may go without progress.
-	DefaultStallTimeout = 30 * time.Second
-	// DefaultKeepaliveInterval is how long the connection may stay silent
-	// before a keepalive is sent.
-	DefaultKeepaliveInterval = 5 * time.Second
-	// DefaultKeepaliveCountMax is how many further silent intervals are
-	// tolerated.
-	DefaultKeepaliveCountMax = 3
-	// DefaultMaxSessions is how many SFTP sessions may write one file:
-	// OpenSSH's own MaxSessions default, the most a stock server grants one
-	// connection (the first session included).
-	DefaultMaxSessions = 10
+	defaultStallTimeout      = 30 * time.Second
+	defaultKeepaliveInterval = 5 * time.Second
+	defaultKeepaliveCountMax = 3
+	// defaultMaxSessions is OpenSSH's own MaxSessions default, the most a
+	// stock server grants one connection (the first session included).
+	defaultMaxSessions = 10
+	// writeConcurrency is how many write requests may be outstanding per
+	// file and session: pkg/sftp's own default, which keeps OpenSSH's
+	// channel window full.
+	writeConcurrency = 64
 )
 
 // Config configures a Pusher. The zero value is a valid configuration: a
@@ -56,10 +52,6 @@ type Config struct {
 	// address before it is called.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	// Concurrency is how many write requests may be outstanding per file
-	// and session. Zero means DefaultConcurrency.
-	Concurrency int
-
 	// AllowNetworks lists IPv4 networks a push may connect to although the
 	// destination policy refuses them. By default only public IPv4
 	// addresses are reached: loopback, private, link-local, carrier-grade
@@ -85,22 +77,20 @@ type Config struct {
 	// StallTimeout ends a push that makes no progress for this long once
 	// the connection is open: no SFTP reply from the server and nothing
 	// read from the local file. The connection is closed and the push ends
-	// with UPLOAD_FAILED, ReasonStalled. Zero means DefaultStallTimeout;
-	// negative turns the watchdog off.
+	// with UPLOAD_FAILED, ReasonStalled. Zero means 30 seconds; negative
+	// turns the watchdog off.
 	StallTimeout time.Duration
 
 	// KeepaliveInterval is how long the connection may stay silent (nothing
 	// received from the server) before a keepalive@openssh.com request is
-	// sent. Zero means DefaultKeepaliveInterval; negative turns keepalives
-	// off.
+	// sent. Zero means 5 seconds; negative turns keepalives off.
 	KeepaliveInterval time.Duration
 
 	// KeepaliveCountMax is how many further silent intervals are tolerated:
 	// after KeepaliveCountMax+1 intervals with nothing from the server, not
 	// even a keepalive reply, the connection is closed and the push ends
 	// with UPLOAD_FAILED, ReasonStalled (20 s with the defaults). It counts
-	// as OpenSSH's ServerAliveCountMax does. Zero means
-	// DefaultKeepaliveCountMax.
+	// as OpenSSH's ServerAliveCountMax does. Zero means 3.
 	KeepaliveCountMax int
 
 	// KeyboardInteractive also offers keyboard-interactive authentication,
@@ -116,9 +106,9 @@ type Config struct {
 	// write a file at once, each its own stripe of the file. Sessions are
 	// added only when they pay: for large files at long round trips, where
 	// the server's per-channel window, not the network, limits one session.
-	// A server that refuses extra sessions gets fewer. Zero means
-	// DefaultMaxSessions; 1 or less turns striping off. See the README's
-	// "Multi-session uploads".
+	// A server that refuses extra sessions gets fewer. Zero means 10,
+	// OpenSSH's own MaxSessions default; 1 or less turns striping off. See
+	// the README's "Multi-session uploads".
 	MaxSessions int
 }
 
@@ -129,8 +119,7 @@ type settings struct {
 	connectTimeout      time.Duration
 	sink                Sink
 	resolver            *net.Resolver
-	dial                dialFunc // with the destination policy applied
-	concurrency         int
+	dial                dialFunc      // with the destination policy applied
 	hostKeys            HostKeyPolicy // nil accepts any key
 	writeInPlace        bool
 	stallTimeout        time.Duration // 0: no watchdog
@@ -152,14 +141,13 @@ func resolve(cfg Config, tune stripeTuning) *settings {
 		sink:                cfg.Sink,
 		resolver:            cfg.Resolver,
 		dial:                guardedDial(cfg.DialContext, cfg.AllowNetworks),
-		concurrency:         positive(cfg.Concurrency, DefaultConcurrency),
 		hostKeys:            cfg.HostKeyPolicy,
 		writeInPlace:        cfg.WriteInPlace,
-		stallTimeout:        orOff(cfg.StallTimeout, DefaultStallTimeout),
-		keepalive:           orOff(cfg.KeepaliveInterval, DefaultKeepaliveInterval),
-		keepaliveCountMax:   positive(cfg.KeepaliveCountMax, DefaultKeepaliveCountMax),
+		stallTimeout:        orOff(cfg.StallTimeout, defaultStallTimeout),
+		keepalive:           orOff(cfg.KeepaliveInterval, defaultKeepaliveInterval),
+		keepaliveCountMax:   positive(cfg.KeepaliveCountMax, defaultKeepaliveCountMax),
 		keyboardInteractive: cfg.KeyboardInteractive,
-		maxSessions:         max(orOff(cfg.MaxSessions, DefaultMaxSessions), 1),
+		maxSessions:         max(orOff(cfg.MaxSessions, defaultMaxSessions), 1),
 		stripe:              tune,
 	}
 	if s.resolver == nil {

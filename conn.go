@@ -93,9 +93,9 @@ func (c *conn) startSessions(largest int64) error {
 	c.rtt = rtt
 	limits := newSharedLimits()
 	if n := c.wantSessions(largest) - 1; n > 0 {
-		c.pool = startPool(c.ssh, c.guard, c.set.concurrency, n, limits)
+		c.pool = startPool(c.ssh, c.guard, n, limits)
 	}
-	sc, h, err := startSubsystem(ch, c.guard, c.set.concurrency, nil)
+	sc, h, err := startSubsystem(ch, c.guard, nil)
 	limits.set(h) // nil when it failed: the extra sessions give up
 	if err != nil {
 		return err

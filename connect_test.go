@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/sftppush/sftppush"
 
 	"github.com/sftppush/sftppush/sftptest"
 )
@@ -17,26 +19,17 @@ func TestConnectTimeoutBoundsHandshake(t *testing.T) {
 	const limit = 2 * time.Second
 	addr := sftptest.SilentListener(t)
 	start := time.Now()
-	res := newTestPusher(Config{ConnectTimeout: limit}).Push(context.Background(), addrCreds(t, addr), okGroup(t, 10))
+	res := newTestPusher(sftppush.Config{ConnectTimeout: limit}).Push(context.Background(), addrCreds(t, addr), okGroup(t, 10))
 	took := time.Since(start)
 	t.Logf("a peer that never sends its banner: %s/%s after %v (limit %v)", res.Status, res.Reason, took, limit)
-	if res.Status != StatusConnectionTimeout || res.Reason != ReasonHandshakeTimeout {
+	if res.Status != sftppush.StatusConnectionTimeout || res.Reason != sftppush.ReasonHandshakeTimeout {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if took < limit-100*time.Millisecond || took > limit+time.Second {
 		t.Errorf("took %v, want between the limit %v and the limit plus one second", took, limit)
 	}
-	if !isTimeout(res.Err) {
+	if !sftppush.IsTimeout(res.Err) {
 		t.Errorf("err %v does not report a timeout", res.Err)
-	}
-}
-
-func TestConnectTimeoutDefault(t *testing.T) {
-	if got := resolve(Config{}, stripeTuning{}).connectTimeout; got != 10*time.Second {
-		t.Errorf("zero Config: connect timeout %v, want 10s", got)
-	}
-	if got := resolve(Config{ConnectTimeout: 3 * time.Second}, stripeTuning{}).connectTimeout; got != 3*time.Second {
-		t.Errorf("connect timeout %v, want 3s", got)
 	}
 }
 
@@ -44,16 +37,16 @@ func TestConnectTimeoutDefault(t *testing.T) {
 // loopback without connecting, and pushes once loopback is allowed.
 func TestZeroPusher(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
-	var p Pusher
-	res := p.Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1000))
-	if res.Status != StatusConnectionTimeout || res.Reason != ReasonBlockedByPolicy {
+	var p sftppush.Pusher
+	res := p.Push(context.Background(), s.Credentials("/upload"), okGroup(t, 1000))
+	if res.Status != sftppush.StatusConnectionTimeout || res.Reason != sftppush.ReasonBlockedByPolicy {
 		t.Fatalf("zero Pusher to loopback: got %s/%s %v, want blocked_by_policy", res.Status, res.Reason, res.Err)
 	}
 	if n := s.Connections(); n != 0 {
 		t.Errorf("the server saw %d connections from a refused push", n)
 	}
-	allowed := New(Config{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
-	if res := allowed.Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1000)); res.Status != StatusOK {
+	allowed := sftppush.New(sftppush.Config{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	if res := allowed.Push(context.Background(), s.Credentials("/upload"), okGroup(t, 1000)); res.Status != sftppush.StatusOK {
 		t.Fatalf("with loopback allowed: got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 }
@@ -64,8 +57,8 @@ func TestCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(200*time.Millisecond, cancel)
 		start := time.Now()
-		res := newTestPusher(Config{}).Push(ctx, addrCreds(t, addr), okGroup(t, 10))
-		if res.Status != StatusConnectionTimeout || res.Reason != ReasonConnectCanceled || !errors.Is(res.Err, context.Canceled) {
+		res := newTestPusher(sftppush.Config{}).Push(ctx, addrCreds(t, addr), okGroup(t, 10))
+		if res.Status != sftppush.StatusConnectionTimeout || res.Reason != sftppush.ReasonConnectCanceled || !errors.Is(res.Err, context.Canceled) {
 			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 		}
 		if took := time.Since(start); took > 5*time.Second {
@@ -87,9 +80,9 @@ func TestCancel(t *testing.T) {
 			cancel()
 		}()
 		defer func() { cancel(); <-polled }()
-		var sink MemorySink
-		res := newTestPusher(Config{Sink: &sink}).Push(ctx, loopbackCreds(s, "/upload"), okGroup(t, 1<<20))
-		if res.Status != StatusUploadFailed || res.Reason != ReasonUploadCanceled || !errors.Is(res.Err, context.Canceled) {
+		var sink sftptest.MemorySink
+		res := newTestPusher(sftppush.Config{Sink: &sink}).Push(ctx, s.Credentials("/upload"), okGroup(t, 1<<20))
+		if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonUploadCanceled || !errors.Is(res.Err, context.Canceled) {
 			t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 		}
 		if sink.Len() != 1 {
@@ -113,7 +106,7 @@ func TestPushLeavesNoDescriptors(t *testing.T) {
 		s := serverWith(t, f)
 		g := recording(t, 200_000)
 		before := openFDs(t)
-		newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+		newTestPusher(sftppush.Config{}).Push(context.Background(), s.Credentials("/upload"), g)
 		s.Close() // the server's side of the connection lives in this process too
 		if after := openFDs(t); after > before {
 			t.Errorf("faults %+v: %d descriptors open after Push, %d before", f, after, before)
@@ -124,11 +117,11 @@ func TestPushLeavesNoDescriptors(t *testing.T) {
 // An internationalized host name is looked up and logged in its ASCII form.
 func TestPushIDNHost(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
-	creds := loopbackCreds(s, "/upload")
+	creds := s.Credentials("/upload")
 	creds.Host = "Bücher.example"
-	cfg := Config{Resolver: sftptest.NewResolver(t, map[string]string{"xn--bcher-kva.example": "127.0.0.1"})}
+	cfg := sftppush.Config{Resolver: sftptest.NewResolver(t, map[string]string{"xn--bcher-kva.example": "127.0.0.1"})}
 	res := newTestPusher(cfg).Push(context.Background(), creds, okGroup(t, 100))
-	if res.Status != StatusOK {
+	if res.Status != sftppush.StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if res.Entry.Host != "xn--bcher-kva.example" {

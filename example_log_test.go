@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/sftptest"
 )
 
 // A push attempt's entry as the JSON sink writes it: one line per attempt.
@@ -36,7 +37,7 @@ func ExampleNewJSONSink() {
 // Send every entry to a file of JSON lines and keep it in memory too; a
 // failing sink does not stop the others.
 func ExampleMultiSink() {
-	var mem sftppush.MemorySink
+	var mem sftptest.MemorySink
 	sink := sftppush.MultiSink(
 		sftppush.NewJSONSink(os.Stdout),
 		&mem,

@@ -37,55 +37,6 @@ func ExampleBlockedError() {
 	// 169.254.169.254:22 is link-local, where cloud metadata services live (169.254.0.0/16)
 }
 
-// Allow chosen networks, here loopback for a server on the same machine,
-// and pin each server's host key on first use, so that a later impostor
-// does not receive the password.
-func ExampleTrustOnFirstUse() {
-	env := sftptest.NewEnv()
-	defer env.Close()
-	srv := sftptest.NewServer(env)
-	srv.MkdirAll("/upload")
-
-	dir, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(dir)
-	main := filepath.Join(dir, "rec.mp4")
-	os.WriteFile(main, []byte("video"), 0o644)
-
-	store := sftppush.NewFileHostKeyStore(filepath.Join(dir, "pinned_hosts"))
-	p := sftppush.New(sftppush.Config{
-		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		HostKeyPolicy: sftppush.TrustOnFirstUse(store),
-	})
-	creds := sftppush.Credentials{
-		Host: srv.Host, Port: srv.Port,
-		Username: srv.Username, Password: srv.Password, Folder: "/upload",
-	}
-	res := p.Push(context.Background(), creds, sftppush.Group{RecordingID: "rec-1", Main: sftppush.File{Path: main}})
-	fmt.Println(res.Status)
-
-	key, _ := store.Lookup(context.Background(), srv.Addr)
-	fmt.Println("pinned:", key.Type())
-
-	// After a legitimate key change, confirmed with the customer:
-	store.Forget(context.Background(), srv.Addr)
-	// Output:
-	// OK
-	// pinned: ssh-ed25519
-}
-
-// Trust only the servers listed in a known_hosts file (OpenSSH's format;
-// ssh-keyscan and ssh-keygen -R maintain it). The file is read again for
-// each connection, so edits need no restart.
-func ExampleKnownHosts() {
-	policy, err := sftppush.KnownHosts("/etc/sftppush/known_hosts")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	p := sftppush.New(sftppush.Config{HostKeyPolicy: policy})
-	_ = p
-}
-
 // The default schedule, as a durable queue would read it.
 func ExampleDefaultRetryPolicy() {
 	p := sftppush.DefaultRetryPolicy()
@@ -93,7 +44,7 @@ func ExampleDefaultRetryPolicy() {
 	for _, d := range p.Delays {
 		total += d
 	}
-	fmt.Println(p.MaxAttempts(), "attempts, waits from", p.Delays[0], "to", p.Delays[len(p.Delays)-1], "spanning", total)
+	fmt.Println(len(p.Delays)+1, "attempts, waits from", p.Delays[0], "to", p.Delays[len(p.Delays)-1], "spanning", total)
 
 	lost := &sftppush.Result{Status: sftppush.StatusUploadFailed, Reason: sftppush.ReasonConnectionLost}
 	wrong := &sftppush.Result{Status: sftppush.StatusLoginFailed, Reason: sftppush.ReasonAuthRejected}

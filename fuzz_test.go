@@ -82,11 +82,7 @@ func FuzzClassify(f *testing.F) {
 		case 7:
 			err = &BlockedError{Addr: msg, Rule: msg}
 		case 8:
-			he := &HostKeyError{HostPort: msg, Presented: msg}
-			if flag {
-				he.Known = []string{msg}
-			}
-			err = he
+			err = &hostKeyRefusal{hostport: msg, presented: msg, err: keyChanged(flag)}
 		case 9:
 			err = &emptyReplyError{op: msg, want: msg}
 		}
@@ -153,3 +149,9 @@ func FuzzDestination(f *testing.F) {
 		}
 	})
 }
+
+// keyChanged is a policy's refusal that says whether the key changed.
+type keyChanged bool
+
+func (k keyChanged) Error() string        { return "refused" }
+func (k keyChanged) HostKeyChanged() bool { return bool(k) }

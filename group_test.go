@@ -2,6 +2,8 @@ package sftppush
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -40,8 +42,8 @@ func TestCheckRemoteName(t *testing.T) {
 func TestPlan(t *testing.T) {
 	t.Run("defaults remote names to base names, main first, sizes from the files", func(t *testing.T) {
 		dir := t.TempDir()
-		mp4 := writeLocal(t, dir, "rec.mp4", 1000)
-		jpg := writeLocal(t, dir, "rec.jpg", 10)
+		mp4 := writeTemp(t, dir, "rec.mp4", 1000)
+		jpg := writeTemp(t, dir, "rec.jpg", 10)
 		pl, err := newPlan(Group{Main: File{Path: mp4}, Extras: []File{{Path: jpg, RemoteName: "snap.jpg"}, {Path: dir + "/gone.jpg"}}})
 		if err != nil {
 			t.Fatal(err)
@@ -82,4 +84,14 @@ func TestPlan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeTemp writes n bytes to dir/name.
+func writeTemp(t *testing.T, dir, name string, n int) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, make([]byte, n), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"bufio"
@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sftppush/sftppush"
 
 	"github.com/pkg/sftp"
 	"github.com/sftppush/sftppush/sftptest"
@@ -29,8 +31,8 @@ type hostileCase struct {
 	name   string
 	addr   func(t *testing.T) string // starts the server
 	folder string                    // default "/upload"
-	status Status
-	reason Reason
+	status sftppush.Status
+	reason sftppush.Reason
 	// within is the push's context timeout, a safety net: a push that hangs
 	// ends as canceled, which fails the case. 0 means the connect timeout
 	// plus 5 seconds.
@@ -57,8 +59,8 @@ func runHostile(t *testing.T, cases []hostileCase) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), within)
 			defer cancel()
-			var sink MemorySink
-			p := newTestPusher(Config{ConnectTimeout: connectTimeout, Sink: &sink})
+			var sink sftptest.MemorySink
+			p := newTestPusher(sftppush.Config{ConnectTimeout: connectTimeout, Sink: &sink})
 			start := time.Now()
 			res := p.Push(ctx, creds, okGroup(t, 300_000))
 			took := time.Since(start)
@@ -68,7 +70,7 @@ func runHostile(t *testing.T, cases []hostileCase) {
 			if took > within+3*time.Second {
 				t.Errorf("took %v: the context's %v did not bound it", took, within)
 			}
-			if (res.Status != StatusOK) != (res.Err != nil) || sink.Len() != 1 || (res.Files[0].State == FileUploaded) != (res.Status == StatusOK) {
+			if (res.Status != sftppush.StatusOK) != (res.Err != nil) || sink.Len() != 1 || (res.Files[0].State == sftppush.FileUploaded) != (res.Status == sftppush.StatusOK) {
 				t.Errorf("err %v, %d entries, main file %s", res.Err, sink.Len(), res.Files[0].State)
 			}
 			t.Logf("%s/%s in %v: %v", res.Status, res.Reason, took.Round(time.Millisecond), res.Err)
@@ -91,7 +93,7 @@ func TestHostileTransport(t *testing.T) {
 			addr: func(t *testing.T) string {
 				return sftptest.RawListener(t, func(c net.Conn) { io.WriteString(c, banner) })
 			},
-			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHandshakeFailed,
 		},
 		{
 			name: "closes mid key exchange",
@@ -101,7 +103,7 @@ func TestHostileTransport(t *testing.T) {
 					readSome(c, 200*time.Millisecond) // the client's banner and KEXINIT
 				})
 			},
-			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHandshakeFailed,
 		},
 		{
 			name: "garbage lines instead of a banner",
@@ -114,7 +116,7 @@ func TestHostileTransport(t *testing.T) {
 					}
 				})
 			},
-			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHandshakeFailed,
 		},
 		{
 			name: "binary garbage instead of a banner",
@@ -126,7 +128,7 @@ func TestHostileTransport(t *testing.T) {
 					readSome(c, time.Second)
 				})
 			},
-			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHandshakeFailed,
 		},
 		{
 			name: "banner then an oversized packet",
@@ -137,7 +139,7 @@ func TestHostileTransport(t *testing.T) {
 					readSome(c, time.Second)
 				})
 			},
-			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHandshakeFailed,
 		},
 		{
 			name: "banner then random packets",
@@ -151,7 +153,7 @@ func TestHostileTransport(t *testing.T) {
 					readSome(c, time.Second)
 				})
 			},
-			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHandshakeFailed,
 		},
 		{
 			name: "drips the banner a byte at a time",
@@ -165,7 +167,7 @@ func TestHostileTransport(t *testing.T) {
 					}
 				})
 			},
-			status: StatusConnectionTimeout, reason: ReasonHandshakeTimeout,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHandshakeTimeout,
 		},
 	})
 }
@@ -201,7 +203,7 @@ func u32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
 func sstr(s string) []byte { return append(u32(uint32(len(s))), s...) }
 
 func fxStatus(id, code uint32, msg string) []byte {
-	return sftpPacket(fxpStatus, u32(id), u32(code), sstr(msg), sstr(""))
+	return sftpPacket(sftppush.FxpStatus, u32(id), u32(code), sstr(msg), sstr(""))
 }
 
 // fxDirAttrs is an ATTRS reply describing a directory.
@@ -229,8 +231,8 @@ func scriptedSFTP(reply func(typ byte, id uint32, body []byte) []byte) func(io.R
 				return
 			}
 			var out []byte
-			if hdr[4] == fxpInit {
-				out = sftpPacket(fxpVersion, u32(3))
+			if hdr[4] == sftppush.FxpInit {
+				out = sftpPacket(sftppush.FxpVersion, u32(3))
 			} else if len(body) >= 4 {
 				out = reply(hdr[4], binary.BigEndian.Uint32(body), body[4:])
 			}
@@ -266,7 +268,7 @@ func wellBehaved(typ byte, id uint32, body []byte) []byte {
 // sftpSide as its SFTP subsystem.
 func hostileSFTP(sftpSide func(io.ReadWriteCloser)) func(t *testing.T) string {
 	return func(t *testing.T) string {
-		return newTestSSHServer(t, []ssh.Signer{ed25519Signer(t)}, sftpSide).Addr
+		return sftppush.NewTestSSHServer(t, []ssh.Signer{sftppush.Ed25519Signer(t)}, sftpSide).Addr
 	}
 }
 
@@ -281,12 +283,12 @@ func except(typ byte, reply func(id uint32, body []byte) []byte) func(io.ReadWri
 }
 
 func TestHostileSFTP(t *testing.T) {
-	oversized := []byte{0xFF, 0xFF, 0xFF, 0xF0, fxpStatus, 0, 0, 0, 1}
+	oversized := []byte{0xFF, 0xFF, 0xFF, 0xF0, sftppush.FxpStatus, 0, 0, 0, 1}
 	runHostile(t, []hostileCase{
 		{
 			name:   "the scripted server works when it behaves",
 			addr:   hostileSFTP(scriptedSFTP(wellBehaved)),
-			status: StatusOK, reason: ReasonNone,
+			status: sftppush.StatusOK, reason: sftppush.ReasonNone,
 		},
 		{
 			name: "oversized packet instead of VERSION",
@@ -294,7 +296,7 @@ func TestHostileSFTP(t *testing.T) {
 				ch.Write(oversized)
 				io.Copy(io.Discard, ch)
 			}),
-			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonSubsystemUnavailable,
 		},
 		{
 			name: "garbage instead of VERSION",
@@ -305,22 +307,22 @@ func TestHostileSFTP(t *testing.T) {
 				ch.Write(b)
 				io.Copy(io.Discard, ch)
 			}),
-			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonSubsystemUnavailable,
 		},
 		{
 			name:   "closes the channel at once",
 			addr:   hostileSFTP(func(ch io.ReadWriteCloser) {}),
-			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonSubsystemUnavailable,
 		},
 		{
 			name:   "oversized reply to Stat",
 			addr:   hostileSFTP(except(fxpStat, func(uint32, []byte) []byte { return oversized })),
-			status: StatusUploadFailed, reason: ReasonConnectionLost,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			name:   "reply to Stat with another request's id",
 			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return fxDirAttrs(id + 1000) })),
-			status: StatusUploadFailed, reason: ReasonConnectionLost,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		// pkg/sftp reports an undecodable reply (truncated, wrong packet
 		// type) and a status EOF as plain errors, which transferReason cannot
@@ -331,52 +333,52 @@ func TestHostileSFTP(t *testing.T) {
 			addr: hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte {
 				return sftpPacket(fxpAttrs, u32(id), u32(0xFFFFFFFF))
 			})),
-			status: StatusUploadFailed, reason: ReasonConnectionLost,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			name:   "Stat answered by status OK, without attributes",
 			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return fxStatus(id, 0, "") })),
-			status: StatusUploadFailed, reason: ReasonRemoteError,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name:   "Stat answered by an unknown status code",
 			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return fxStatus(id, 99, "strange") })),
-			status: StatusUploadFailed, reason: ReasonRemoteError,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name:   "Stat answered by EOF",
 			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return fxStatus(id, 1, "") })),
-			status: StatusUploadFailed, reason: ReasonConnectionLost,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			name:   "Stat answered by a HANDLE",
 			addr:   hostileSFTP(except(fxpStat, func(id uint32, _ []byte) []byte { return sftpPacket(fxpHandle, u32(id), sstr("x")) })),
-			status: StatusUploadFailed, reason: ReasonConnectionLost,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			name:   "Open answered by status OK, without a handle",
 			addr:   hostileSFTP(except(fxpOpen, func(id uint32, _ []byte) []byte { return fxStatus(id, 0, "") })),
-			status: StatusUploadFailed, reason: ReasonRemoteError,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name:   "Open answered by an unknown status code",
 			addr:   hostileSFTP(except(fxpOpen, func(id uint32, _ []byte) []byte { return fxStatus(id, 12345, "") })),
-			status: StatusUploadFailed, reason: ReasonRemoteError,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name:   "writes answered by EOF",
 			addr:   hostileSFTP(except(fxpWrite, func(id uint32, _ []byte) []byte { return fxStatus(id, 1, "") })),
-			status: StatusUploadFailed, reason: ReasonConnectionLost,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			name:   "writes answered by OP_UNSUPPORTED",
 			addr:   hostileSFTP(except(fxpWrite, func(id uint32, _ []byte) []byte { return fxStatus(id, 8, "no") })),
-			status: StatusUploadFailed, reason: ReasonRemoteError,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name:   "close answered by NO_CONNECTION",
 			addr:   hostileSFTP(except(fxpClose, func(id uint32, _ []byte) []byte { return fxStatus(id, 6, "") })),
-			status: StatusUploadFailed, reason: ReasonConnectionLost,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			name: "verify Stat without a size",
@@ -386,7 +388,7 @@ func TestHostileSFTP(t *testing.T) {
 				}
 				return fxDirAttrs(id)
 			})),
-			status: StatusUploadFailed, reason: ReasonRemoteError,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name: "verify Stat with a huge size",
@@ -396,21 +398,21 @@ func TestHostileSFTP(t *testing.T) {
 				}
 				return fxDirAttrs(id)
 			})),
-			status: StatusUploadFailed, reason: ReasonSizeMismatch,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonSizeMismatch,
 		},
 		{
 			name: "extended reply to a plain request",
 			addr: hostileSFTP(except(fxpOpen, func(id uint32, _ []byte) []byte {
-				return sftpPacket(fxpExtended+1, u32(id), sstr("surprise"))
+				return sftpPacket(sftppush.FxpExtended+1, u32(id), sstr("surprise"))
 			})),
-			status: StatusUploadFailed, reason: ReasonConnectionLost,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			// No watchdog here (issue 3 adds one): the caller's context
 			// bounds a server that goes silent after login.
 			name:   "never answers Stat",
 			addr:   hostileSFTP(except(fxpStat, func(uint32, []byte) []byte { return nil })),
-			status: StatusUploadFailed, reason: ReasonUploadCanceled,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonUploadCanceled,
 			within: 2 * time.Second,
 		},
 	})
@@ -460,37 +462,37 @@ func TestHostileRequestServer(t *testing.T) {
 		{
 			name:   "Stat fails with a plain error",
 			addr:   oddServer(oddErrors{statErr: errors.New("backend exploded")}),
-			folder: "/", status: StatusUploadFailed, reason: ReasonRemoteError,
+			folder: "/", status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name:   "Stat says operation unsupported",
 			addr:   oddServer(oddErrors{statErr: sftp.ErrSSHFxOpUnsupported}),
-			folder: "/", status: StatusUploadFailed, reason: ReasonRemoteError,
+			folder: "/", status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name:   "Stat says the connection is lost",
 			addr:   oddServer(oddErrors{statErr: sftp.ErrSSHFxConnectionLost}),
-			folder: "/", status: StatusUploadFailed, reason: ReasonConnectionLost,
+			folder: "/", status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			name:   "open says EOF",
 			addr:   oddServer(oddErrors{putErr: io.EOF}),
-			folder: "/", status: StatusUploadFailed, reason: ReasonConnectionLost,
+			folder: "/", status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			name:   "open says bad message",
 			addr:   oddServer(oddErrors{putErr: sftp.ErrSSHFxBadMessage}),
-			folder: "/", status: StatusUploadFailed, reason: ReasonRemoteError,
+			folder: "/", status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name:   "writes fail with ENOSPC",
 			addr:   oddServer(oddErrors{writeErr: &os.PathError{Op: "write", Path: "x", Err: errNoSpace}}),
-			folder: "/", status: StatusUploadFailed, reason: ReasonNoSpace,
+			folder: "/", status: sftppush.StatusUploadFailed, reason: sftppush.ReasonNoSpace,
 		},
 		{
 			name:   "writes fail with EACCES",
 			addr:   oddServer(oddErrors{writeErr: &os.PathError{Op: "write", Path: "x", Err: syscall.EACCES}}),
-			folder: "/", status: StatusUploadFailed, reason: ReasonPermissionDenied,
+			folder: "/", status: sftppush.StatusUploadFailed, reason: sftppush.ReasonPermissionDenied,
 		},
 		{
 			// pkg/sftp's server sends an error it cannot map as a bare
@@ -498,7 +500,7 @@ func TestHostileRequestServer(t *testing.T) {
 			// server's text.
 			name:   "writes fail with an unmapped permission error",
 			addr:   oddServer(oddErrors{writeErr: os.ErrPermission}),
-			folder: "/", status: StatusUploadFailed, reason: ReasonRemoteError,
+			folder: "/", status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 	})
 }

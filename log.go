@@ -147,52 +147,6 @@ type SinkFunc func(ctx context.Context, e LogEntry) error
 // Log calls f(ctx, e).
 func (f SinkFunc) Log(ctx context.Context, e LogEntry) error { return f(ctx, e) }
 
-// MemorySink is a Sink that keeps every entry in memory, for tests and
-// small tools. Its zero value is ready to use; it is safe for concurrent use.
-// It must not be copied after first use.
-type MemorySink struct {
-	mu      sync.Mutex
-	entries []LogEntry
-}
-
-// Log stores a copy of e. It never fails.
-func (m *MemorySink) Log(_ context.Context, e LogEntry) error {
-	e = e.clone() // the caller may reuse e.Files
-	m.mu.Lock()
-	m.entries = append(m.entries, e)
-	m.mu.Unlock()
-	return nil
-}
-
-// Entries returns a copy of the stored entries, oldest first. Changing the
-// result, including its Files slices, does not change the sink.
-func (m *MemorySink) Entries() []LogEntry {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.entries) == 0 {
-		return nil
-	}
-	out := make([]LogEntry, len(m.entries))
-	for i, e := range m.entries {
-		out[i] = e.clone()
-	}
-	return out
-}
-
-// Len returns the number of stored entries.
-func (m *MemorySink) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.entries)
-}
-
-// Reset forgets all stored entries.
-func (m *MemorySink) Reset() {
-	m.mu.Lock()
-	m.entries = nil
-	m.mu.Unlock()
-}
-
 // NewSlogSink returns a Sink that writes each entry to l as one record with
 // the message "sftp push", at level Info when the Status is OK and Warn
 // otherwise. A nil l means slog.Default(), looked up at each Log so that a

@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 // The OpenSSH tier: the same pushes against real OpenSSH sshd instances,
 // configured as customers harden them. Each test starts private sshd
@@ -21,8 +21,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sftppush/sftppush"
+
 	"github.com/pkg/sftp"
 	"github.com/sftppush/sftppush/internal/sshdtest"
+	"github.com/sftppush/sftppush/sftptest"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -40,8 +43,8 @@ func requireSSHD(t *testing.T) {
 	t.Skip(why)
 }
 
-func sshdCreds(s *sshdtest.Server, folder string) Credentials {
-	return Credentials{Host: s.Host, Port: s.Port, Username: sshdtest.User, Password: sshdtest.Password, Folder: folder}
+func sshdCreds(s *sshdtest.Server, folder string) sftppush.Credentials {
+	return sftppush.Credentials{Host: s.Host, Port: s.Port, Username: sshdtest.User, Password: sshdtest.Password, Folder: folder}
 }
 
 // matchUser wraps sshd_config lines in a Match block for the test user, the
@@ -93,23 +96,23 @@ type opensshRow struct {
 	sshd func(t *testing.T) []string
 	// setup returns the folder to push to (and may change the config and
 	// the group); nil pushes a 4-file recording to a fresh folder.
-	setup  func(t *testing.T, s *sshdtest.Server, cfg *Config, g *Group) (folder string, creds func(*Credentials))
-	status Status
-	reason Reason
-	check  func(t *testing.T, s *sshdtest.Server, res *Result, g Group)
+	setup  func(t *testing.T, s *sshdtest.Server, cfg *sftppush.Config, g *sftppush.Group) (folder string, creds func(*sftppush.Credentials))
+	status sftppush.Status
+	reason sftppush.Reason
+	check  func(t *testing.T, s *sshdtest.Server, res *sftppush.Result, g sftppush.Group)
 }
 
 // tempFolder is the default setup: a fresh folder in the user's upload.
-func tempFolder(t *testing.T, _ *sshdtest.Server, _ *Config, _ *Group) (string, func(*Credentials)) {
+func tempFolder(t *testing.T, _ *sshdtest.Server, _ *sftppush.Config, _ *sftppush.Group) (string, func(*sftppush.Credentials)) {
 	rel, _ := sshdtest.TempFolder(t)
 	return rel, nil
 }
 
 // sameFiles checks that every file of g is in the host folder, byte for
 // byte, and that nothing else is.
-func sameFiles(t *testing.T, host string, g Group) {
+func sameFiles(t *testing.T, host string, g sftppush.Group) {
 	t.Helper()
-	all := append([]File{g.Main}, g.Extras...)
+	all := append([]sftppush.File{g.Main}, g.Extras...)
 	for _, f := range all {
 		want, _ := os.ReadFile(f.Path)
 		got, err := os.ReadFile(filepath.Join(host, filepath.Base(f.Path)))
@@ -132,16 +135,16 @@ func TestOpenSSH(t *testing.T) {
 	rows := []opensshRow{
 		{
 			name:   "1 password login, internal-sftp: 4 files byte for byte",
-			status: StatusOK,
-			setup: func(t *testing.T, _ *sshdtest.Server, _ *Config, _ *Group) (string, func(*Credentials)) {
+			status: sftppush.StatusOK,
+			setup: func(t *testing.T, _ *sshdtest.Server, _ *sftppush.Config, _ *sftppush.Group) (string, func(*sftppush.Credentials)) {
 				rel, host := sshdtest.TempFolder(t)
 				folderHost.set(t, host)
 				return rel, nil
 			},
-			check: func(t *testing.T, s *sshdtest.Server, res *Result, g Group) {
+			check: func(t *testing.T, s *sshdtest.Server, res *sftppush.Result, g sftppush.Group) {
 				sameFiles(t, folderHost.get(t), g)
 				for _, f := range res.Files {
-					if f.State != FileUploaded || f.Method != MethodPosixRename || f.Bytes != f.Size {
+					if f.State != sftppush.FileUploaded || f.Method != sftppush.MethodPosixRename || f.Bytes != f.Size {
 						t.Errorf("file %+v", f)
 					}
 				}
@@ -159,12 +162,12 @@ func TestOpenSSH(t *testing.T) {
 	for _, c := range []struct {
 		folder func(jail string) string
 		name   string
-		status Status
-		reason Reason
+		status sftppush.Status
+		reason sftppush.Reason
 	}{
-		{func(string) string { return "upload" }, "upload", StatusOK, ReasonNone},
-		{func(string) string { return "/upload" }, "/upload", StatusOK, ReasonNone},
-		{func(jail string) string { return jail + "/upload" }, "host path", StatusIncorrectFolder, ReasonFolderNotFound},
+		{func(string) string { return "upload" }, "upload", sftppush.StatusOK, sftppush.ReasonNone},
+		{func(string) string { return "/upload" }, "/upload", sftppush.StatusOK, sftppush.ReasonNone},
+		{func(jail string) string { return jail + "/upload" }, "host path", sftppush.StatusIncorrectFolder, sftppush.ReasonFolderNotFound},
 	} {
 		var jail string
 		rows = append(rows, opensshRow{
@@ -173,12 +176,12 @@ func TestOpenSSH(t *testing.T) {
 				jail = sshdtest.ChrootDir(t)
 				return matchUser("ChrootDirectory "+jail, "ForceCommand internal-sftp")
 			},
-			setup: func(*testing.T, *sshdtest.Server, *Config, *Group) (string, func(*Credentials)) {
+			setup: func(*testing.T, *sshdtest.Server, *sftppush.Config, *sftppush.Group) (string, func(*sftppush.Credentials)) {
 				return c.folder(jail), nil
 			},
 			status: c.status, reason: c.reason,
-			check: func(t *testing.T, _ *sshdtest.Server, res *Result, g Group) {
-				if c.status == StatusOK {
+			check: func(t *testing.T, _ *sshdtest.Server, res *sftppush.Result, g sftppush.Group) {
+				if c.status == sftppush.StatusOK {
 					sameFiles(t, filepath.Join(jail, "upload"), g)
 				}
 			},
@@ -189,20 +192,20 @@ func TestOpenSSH(t *testing.T) {
 			name:   "3 -P remove,rmdir: replaces a file, removes nothing",
 			sshd:   func(*testing.T) []string { return matchUser("ForceCommand internal-sftp -P remove,rmdir") },
 			setup:  replaceSetup(&folderHost),
-			status: StatusOK,
-			check: func(t *testing.T, _ *sshdtest.Server, res *Result, g Group) {
-				replaceCheck(t, folderHost.get(t), res, g, MethodPosixRename)
+			status: sftppush.StatusOK,
+			check: func(t *testing.T, _ *sshdtest.Server, res *sftppush.Result, g sftppush.Group) {
+				replaceCheck(t, folderHost.get(t), res, g, sftppush.MethodPosixRename)
 			},
 		},
 		opensshRow{
 			name:   "4 -P rename,posix-rename: writes in place",
 			sshd:   func(*testing.T) []string { return matchUser("ForceCommand internal-sftp -P rename,posix-rename") },
 			setup:  replaceSetup(&folderHost),
-			status: StatusOK,
-			check: func(t *testing.T, s *sshdtest.Server, res *Result, g Group) {
-				replaceCheck(t, folderHost.get(t), res, g, MethodInPlace)
-				if advertises(t, s, posixRenameExt) {
-					t.Errorf("sftp-server -P posix-rename still advertises %s", posixRenameExt)
+			status: sftppush.StatusOK,
+			check: func(t *testing.T, s *sshdtest.Server, res *sftppush.Result, g sftppush.Group) {
+				replaceCheck(t, folderHost.get(t), res, g, sftppush.MethodInPlace)
+				if advertises(t, s, sftppush.PosixRenameExt) {
+					t.Errorf("sftp-server -P posix-rename still advertises %s", sftppush.PosixRenameExt)
 				}
 			},
 		},
@@ -210,9 +213,9 @@ func TestOpenSSH(t *testing.T) {
 			name:   "4b -P posix-rename: plain rename over the old file",
 			sshd:   func(*testing.T) []string { return matchUser("ForceCommand internal-sftp -P posix-rename") },
 			setup:  replaceSetup(&folderHost),
-			status: StatusOK,
-			check: func(t *testing.T, _ *sshdtest.Server, res *Result, g Group) {
-				replaceCheck(t, folderHost.get(t), res, g, MethodRename)
+			status: sftppush.StatusOK,
+			check: func(t *testing.T, _ *sshdtest.Server, res *sftppush.Result, g sftppush.Group) {
+				replaceCheck(t, folderHost.get(t), res, g, sftppush.MethodRename)
 			},
 		},
 		opensshRow{
@@ -220,7 +223,7 @@ func TestOpenSSH(t *testing.T) {
 			sshd: func(*testing.T) []string {
 				return []string{"PasswordAuthentication no", "KbdInteractiveAuthentication yes"}
 			},
-			status: StatusLoginFailed, reason: ReasonPasswordNotOffered,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonPasswordNotOffered,
 		},
 		opensshRow{
 			// UsePAM no: OpenSSH lists keyboard-interactive but has no
@@ -229,47 +232,47 @@ func TestOpenSSH(t *testing.T) {
 			sshd: func(*testing.T) []string {
 				return []string{"PasswordAuthentication no", "KbdInteractiveAuthentication yes"}
 			},
-			setup: func(t *testing.T, s *sshdtest.Server, cfg *Config, g *Group) (string, func(*Credentials)) {
+			setup: func(t *testing.T, s *sshdtest.Server, cfg *sftppush.Config, g *sftppush.Group) (string, func(*sftppush.Credentials)) {
 				cfg.KeyboardInteractive = true
 				return tempFolder(t, s, cfg, g)
 			},
-			status: StatusLoginFailed, reason: ReasonPasswordNotOffered,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonPasswordNotOffered,
 		},
-		kbdPAMRow("5 keyboard-interactive only, opted in, UsePAM yes", false, StatusOK, ReasonNone),
-		kbdPAMRow("5 keyboard-interactive only, opted in, UsePAM yes, wrong password", true, StatusLoginFailed, ReasonAuthRejected),
+		kbdPAMRow("5 keyboard-interactive only, opted in, UsePAM yes", false, sftppush.StatusOK, sftppush.ReasonNone),
+		kbdPAMRow("5 keyboard-interactive only, opted in, UsePAM yes, wrong password", true, sftppush.StatusLoginFailed, sftppush.ReasonAuthRejected),
 		opensshRow{
 			name: "6 wrong password",
-			setup: func(t *testing.T, s *sshdtest.Server, cfg *Config, g *Group) (string, func(*Credentials)) {
-				return "upload", func(c *Credentials) { c.Password += "x" }
+			setup: func(t *testing.T, s *sshdtest.Server, cfg *sftppush.Config, g *sftppush.Group) (string, func(*sftppush.Credentials)) {
+				return "upload", func(c *sftppush.Credentials) { c.Password += "x" }
 			},
-			status: StatusLoginFailed, reason: ReasonAuthRejected,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonAuthRejected,
 		},
 		opensshRow{
 			name: "6 unknown user",
-			setup: func(t *testing.T, s *sshdtest.Server, cfg *Config, g *Group) (string, func(*Credentials)) {
-				return "upload", func(c *Credentials) { c.Username = "nobody-" + sshdtest.User }
+			setup: func(t *testing.T, s *sshdtest.Server, cfg *sftppush.Config, g *sftppush.Group) (string, func(*sftppush.Credentials)) {
+				return "upload", func(c *sftppush.Credentials) { c.Username = "nobody-" + sshdtest.User }
 			},
-			status: StatusLoginFailed, reason: ReasonAuthRejected,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonAuthRejected,
 		},
 		opensshRow{
 			name: "6 missing folder",
-			setup: func(t *testing.T, s *sshdtest.Server, cfg *Config, g *Group) (string, func(*Credentials)) {
+			setup: func(t *testing.T, s *sshdtest.Server, cfg *sftppush.Config, g *sftppush.Group) (string, func(*sftppush.Credentials)) {
 				return "upload/no-such-folder", nil
 			},
-			status: StatusIncorrectFolder, reason: ReasonFolderNotFound,
+			status: sftppush.StatusIncorrectFolder, reason: sftppush.ReasonFolderNotFound,
 		},
 		opensshRow{
 			name: "6 folder is a file",
-			setup: func(t *testing.T, s *sshdtest.Server, cfg *Config, g *Group) (string, func(*Credentials)) {
+			setup: func(t *testing.T, s *sshdtest.Server, cfg *sftppush.Config, g *sftppush.Group) (string, func(*sftppush.Credentials)) {
 				rel, host := sshdtest.TempFolder(t)
 				os.WriteFile(filepath.Join(host, "file"), []byte("x"), 0o644)
 				return rel + "/file", nil
 			},
-			status: StatusIncorrectFolder, reason: ReasonFolderNotDirectory,
+			status: sftppush.StatusIncorrectFolder, reason: sftppush.ReasonFolderNotDirectory,
 		},
 		opensshRow{
 			name: "6 folder owned by root",
-			setup: func(t *testing.T, s *sshdtest.Server, cfg *Config, g *Group) (string, func(*Credentials)) {
+			setup: func(t *testing.T, s *sshdtest.Server, cfg *sftppush.Config, g *sftppush.Group) (string, func(*sftppush.Credentials)) {
 				rel, host := sshdtest.TempFolder(t)
 				if err := os.Mkdir(filepath.Join(host, "root-only"), 0o755); err != nil { // we are root
 					t.Fatal(err)
@@ -277,8 +280,8 @@ func TestOpenSSH(t *testing.T) {
 				folderHost.set(t, filepath.Join(host, "root-only"))
 				return rel + "/root-only", nil
 			},
-			status: StatusUploadFailed, reason: ReasonPermissionDenied,
-			check: func(t *testing.T, _ *sshdtest.Server, res *Result, _ Group) {
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonPermissionDenied,
+			check: func(t *testing.T, _ *sshdtest.Server, res *sftppush.Result, _ sftppush.Group) {
 				if names := dirNames(t, folderHost.get(t)); len(names) != 0 || len(res.Leftovers) != 0 {
 					t.Errorf("folder holds %v, leftovers %v", names, res.Leftovers)
 				}
@@ -289,17 +292,17 @@ func TestOpenSSH(t *testing.T) {
 		opensshRow{
 			name:   "8 no such sftp subsystem program",
 			sshd:   func(*testing.T) []string { return []string{"Subsystem sftp /nonexistent/sftp-server"} },
-			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonSubsystemUnavailable,
 		},
 		opensshRow{
 			name:   "8 shell-only account: ForceCommand /bin/false",
 			sshd:   func(*testing.T) []string { return matchUser("ForceCommand /bin/false") },
-			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonSubsystemUnavailable,
 		},
 		opensshRow{
 			name:   "8 shell-only account: ForceCommand prints a message",
 			sshd:   func(*testing.T) []string { return matchUser(`ForceCommand echo "This account is for shell use only."`) },
-			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonSubsystemUnavailable,
 		},
 		opensshRow{
 			name: "8 broken chroot: the jail is owned by the user",
@@ -309,7 +312,7 @@ func TestOpenSSH(t *testing.T) {
 				os.Chown(jail, uid, gid)
 				return matchUser("ChrootDirectory "+jail, "ForceCommand internal-sftp")
 			},
-			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonSubsystemUnavailable,
 		},
 	)
 
@@ -320,7 +323,7 @@ func TestOpenSSH(t *testing.T) {
 			if row.sshd != nil {
 				s = sshdtest.Start(t, row.sshd(t)...)
 			}
-			var cfg Config
+			var cfg sftppush.Config
 			g := recording(t, 3<<20)
 			setup := row.setup
 			if setup == nil {
@@ -331,7 +334,7 @@ func TestOpenSSH(t *testing.T) {
 			if change != nil {
 				change(&creds)
 			}
-			var sink MemorySink
+			var sink sftptest.MemorySink
 			cfg.Sink = &sink
 			res := newTestPusher(cfg).Push(context.Background(), creds, g)
 			t.Logf("%s/%s: %v", res.Status, res.Reason, res.Err)
@@ -363,8 +366,8 @@ func (h *hostPaths) get(t *testing.T) string {
 
 // replaceSetup lays out an older rec.mp4 and a file that is not ours in a
 // fresh folder.
-func replaceSetup(folderHost *hostPaths) func(*testing.T, *sshdtest.Server, *Config, *Group) (string, func(*Credentials)) {
-	return func(t *testing.T, _ *sshdtest.Server, _ *Config, _ *Group) (string, func(*Credentials)) {
+func replaceSetup(folderHost *hostPaths) func(*testing.T, *sshdtest.Server, *sftppush.Config, *sftppush.Group) (string, func(*sftppush.Credentials)) {
+	return func(t *testing.T, _ *sshdtest.Server, _ *sftppush.Config, _ *sftppush.Group) (string, func(*sftppush.Credentials)) {
 		rel, host := sshdtest.TempFolder(t)
 		uid, gid := sshdtest.UIDGID(t)
 		for name, data := range map[string]string{"rec.mp4": "an older recording", "not-ours.txt": "keep me"} {
@@ -379,7 +382,7 @@ func replaceSetup(folderHost *hostPaths) func(*testing.T, *sshdtest.Server, *Con
 
 // replaceCheck checks that the push replaced rec.mp4 with method and
 // removed nothing else.
-func replaceCheck(t *testing.T, host string, res *Result, g Group, method WriteMethod) {
+func replaceCheck(t *testing.T, host string, res *sftppush.Result, g sftppush.Group, method sftppush.WriteMethod) {
 	t.Helper()
 	for _, f := range res.Files {
 		if f.Method != method || f.RenameErr != nil || f.Bytes != f.Size {
@@ -400,7 +403,7 @@ func replaceCheck(t *testing.T, host string, res *Result, g Group, method WriteM
 
 // kbdPAMRow is keyboard-interactive through PAM, which asks for the
 // password in one hidden prompt.
-func kbdPAMRow(name string, wrong bool, status Status, reason Reason) opensshRow {
+func kbdPAMRow(name string, wrong bool, status sftppush.Status, reason sftppush.Reason) opensshRow {
 	return opensshRow{
 		name: name,
 		sshd: func(t *testing.T) []string {
@@ -409,10 +412,10 @@ func kbdPAMRow(name string, wrong bool, status Status, reason Reason) opensshRow
 			}
 			return []string{"UsePAM yes", "PasswordAuthentication no", "KbdInteractiveAuthentication yes"}
 		},
-		setup: func(t *testing.T, s *sshdtest.Server, cfg *Config, g *Group) (string, func(*Credentials)) {
+		setup: func(t *testing.T, s *sshdtest.Server, cfg *sftppush.Config, g *sftppush.Group) (string, func(*sftppush.Credentials)) {
 			cfg.KeyboardInteractive = true
 			rel, _ := sshdtest.TempFolder(t)
-			return rel, func(c *Credentials) {
+			return rel, func(c *sftppush.Credentials) {
 				if wrong {
 					c.Password += "x"
 				}
@@ -428,7 +431,7 @@ func diskFullRow(name string, lines []string, leftovers int) opensshRow {
 	return opensshRow{
 		name: name,
 		sshd: func(*testing.T) []string { return lines },
-		setup: func(t *testing.T, _ *sshdtest.Server, _ *Config, _ *Group) (string, func(*Credentials)) {
+		setup: func(t *testing.T, _ *sshdtest.Server, _ *sftppush.Config, _ *sftppush.Group) (string, func(*sftppush.Credentials)) {
 			rel, h := sshdtest.TempFolder(t)
 			host = filepath.Join(h, "small")
 			sshdtest.UserDir(t, host)
@@ -437,8 +440,8 @@ func diskFullRow(name string, lines []string, leftovers int) opensshRow {
 			}
 			return rel + "/small", nil
 		},
-		status: StatusUploadFailed, reason: ReasonNoSpace,
-		check: func(t *testing.T, _ *sshdtest.Server, res *Result, _ Group) {
+		status: sftppush.StatusUploadFailed, reason: sftppush.ReasonNoSpace,
+		check: func(t *testing.T, _ *sshdtest.Server, res *sftppush.Result, _ sftppush.Group) {
 			if len(res.Leftovers) != leftovers {
 				t.Errorf("leftovers %v, want %d", res.Leftovers, leftovers)
 			}
@@ -457,12 +460,12 @@ func diskFullRow(name string, lines []string, leftovers int) opensshRow {
 // so that it is still running when the test interferes, and waits until
 // its temporary file holds data. It returns the channel the Result arrives
 // on.
-func pushInBackground(t *testing.T, ctx context.Context, s *sshdtest.Server, cfg Config) <-chan *Result {
+func pushInBackground(t *testing.T, ctx context.Context, s *sshdtest.Server, cfg sftppush.Config) <-chan *sftppush.Result {
 	t.Helper()
 	rel, host := sshdtest.TempFolder(t)
 	cfg.DialContext = dialWrapped(func(c net.Conn) net.Conn { return &slowConn{Conn: c, rate: 4 << 20} })
 	g := okGroup(t, 32<<20)
-	done := make(chan *Result, 1)
+	done := make(chan *sftppush.Result, 1)
 	go func() { done <- newTestPusher(cfg).Push(ctx, sshdCreds(s, rel), g) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -500,7 +503,7 @@ func stopProcesses(t *testing.T, pids []int) {
 }
 
 // awaitResult waits for the push, failing the test past limit.
-func awaitResult(t *testing.T, done <-chan *Result, limit time.Duration) (*Result, time.Duration) {
+func awaitResult(t *testing.T, done <-chan *sftppush.Result, limit time.Duration) (*sftppush.Result, time.Duration) {
 	t.Helper()
 	start := time.Now()
 	select {
@@ -541,7 +544,7 @@ func sftpServers(s *sshdtest.Server) []int {
 func TestOpenSSHStoppedSFTPServer(t *testing.T) {
 	s := startWithSFTPServer(t)
 	const limit = 2 * time.Second
-	done := pushInBackground(t, context.Background(), s, Config{StallTimeout: limit})
+	done := pushInBackground(t, context.Background(), s, sftppush.Config{StallTimeout: limit})
 
 	// An extra session that the push opened on a first, high estimate of
 	// the round trip and closed once SFTP measured it may still be
@@ -559,7 +562,7 @@ func TestOpenSSHStoppedSFTPServer(t *testing.T) {
 	stopProcesses(t, pids)
 	res, took := awaitResult(t, done, limit+5*time.Second)
 	t.Logf("sftp-server SIGSTOPped: push ended %v later (StallTimeout %v)", took, limit)
-	if res.Status != StatusUploadFailed || res.Reason != ReasonStalled || !strings.Contains(res.Err.Error(), "watchdog") {
+	if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonStalled || !strings.Contains(res.Err.Error(), "watchdog") {
 		t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/stalled by the watchdog", res.Status, res.Reason, res.Err)
 	}
 }
@@ -569,7 +572,7 @@ func TestOpenSSHStoppedSFTPServer(t *testing.T) {
 func TestOpenSSHStoppedSession(t *testing.T) {
 	requireSSHD(t)
 	s := sshdtest.Start(t)
-	cfg := Config{StallTimeout: time.Minute, KeepaliveInterval: time.Second, KeepaliveCountMax: 2}
+	cfg := sftppush.Config{StallTimeout: time.Minute, KeepaliveInterval: time.Second, KeepaliveCountMax: 2}
 	done := pushInBackground(t, context.Background(), s, cfg)
 	pids := sshdtest.Descendants(s.PID())
 	if len(pids) == 0 {
@@ -578,7 +581,7 @@ func TestOpenSSHStoppedSession(t *testing.T) {
 	stopProcesses(t, pids)
 	res, took := awaitResult(t, done, 10*time.Second)
 	t.Logf("session processes %v SIGSTOPped: push ended %v later (keepalive 1s x 2)", pids, took)
-	if res.Status != StatusUploadFailed || res.Reason != ReasonStalled || !strings.Contains(res.Err.Error(), "keepalive") {
+	if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonStalled || !strings.Contains(res.Err.Error(), "keepalive") {
 		t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/stalled by the keepalive", res.Status, res.Reason, res.Err)
 	}
 }
@@ -590,11 +593,11 @@ func TestOpenSSHCancel(t *testing.T) {
 	s := sshdtest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := pushInBackground(t, ctx, s, Config{})
+	done := pushInBackground(t, ctx, s, sftppush.Config{})
 	cancel()
 	res, took := awaitResult(t, done, 5*time.Second)
 	t.Logf("cancelled mid-upload: push returned %v later", took)
-	if res.Status != StatusUploadFailed || res.Reason != ReasonUploadCanceled {
+	if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonUploadCanceled {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); len(sshdtest.Descendants(s.PID())) > 0; time.Sleep(20 * time.Millisecond) {
@@ -612,13 +615,13 @@ func TestOpenSSHCheck(t *testing.T) {
 		name      string
 		lines     []string
 		sub       string // a root-owned subfolder to check instead
-		status    Status
-		reason    Reason
+		status    sftppush.Status
+		reason    sftppush.Reason
 		leftovers int
 	}{
-		{"plain", nil, "", StatusOK, ReasonNone, 0},
-		{"-P remove,rmdir leaves the probe", matchUser("ForceCommand internal-sftp -P remove,rmdir"), "", StatusOK, ReasonNone, 1},
-		{"folder owned by root", nil, "root-only", StatusUploadFailed, ReasonPermissionDenied, 0},
+		{"plain", nil, "", sftppush.StatusOK, sftppush.ReasonNone, 0},
+		{"-P remove,rmdir leaves the probe", matchUser("ForceCommand internal-sftp -P remove,rmdir"), "", sftppush.StatusOK, sftppush.ReasonNone, 1},
+		{"folder owned by root", nil, "root-only", sftppush.StatusUploadFailed, sftppush.ReasonPermissionDenied, 0},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -629,7 +632,7 @@ func TestOpenSSHCheck(t *testing.T) {
 				os.Mkdir(filepath.Join(host, row.sub), 0o755)
 				rel, host = rel+"/"+row.sub, filepath.Join(host, row.sub)
 			}
-			res := newTestPusher(Config{}).Check(context.Background(), sshdCreds(s, rel))
+			res := newTestPusher(sftppush.Config{}).Check(context.Background(), sshdCreds(s, rel))
 			if res.Status != row.status || res.Reason != row.reason {
 				t.Fatalf("got %s/%s %v\nsshd log:\n%s", res.Status, res.Reason, res.Err, s.Log())
 			}

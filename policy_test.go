@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sftppush/sftppush"
 
 	"github.com/sftppush/sftppush/sftptest"
 )
@@ -64,104 +66,13 @@ func (c *countingListener) assertNoneReached(t *testing.T) {
 	}
 }
 
-func TestDestinationRule(t *testing.T) {
-	tests := []struct {
-		addr    string
-		blocked string // a word of the rule, "" when allowed
-	}{
-		{"0.0.0.0", "this network"},
-		{"0.1.2.3", "this network"},
-		{"10.0.0.1", "private"},
-		{"10.255.255.255", "private"},
-		{"100.64.0.1", "carrier-grade NAT"},
-		{"100.127.255.254", "carrier-grade NAT"},
-		{"127.0.0.1", "loopback"},
-		{"127.1.2.3", "loopback"},
-		{"169.254.169.254", "link-local"},
-		{"172.16.0.1", "private"},
-		{"172.31.255.255", "private"},
-		{"192.0.0.8", "IETF"},
-		{"192.0.2.10", "TEST-NET-1"},
-		{"192.88.99.1", "6to4"},
-		{"192.168.1.1", "private"},
-		{"198.18.0.1", "benchmarking"},
-		{"198.19.255.255", "benchmarking"},
-		{"198.51.100.7", "TEST-NET-2"},
-		{"203.0.113.10", "TEST-NET-3"},
-		{"224.0.0.1", "multicast"},
-		{"239.255.255.250", "multicast"},
-		{"240.0.0.1", "reserved"},
-		{"254.1.1.1", "reserved"},
-		{"255.255.255.255", "broadcast"},
-		{"::ffff:127.0.0.1", "loopback"},
-		{"::ffff:169.254.169.254", "link-local"},
-		{"::1", "IPv6"},
-		{"::", "IPv6"},
-		{"2001:db8::1", "IPv6"},
-		{"2606:4700::1111", "IPv6"},
-		{"fe80::1", "IPv6"},
-		{"64:ff9b::7f00:1", "IPv6"}, // NAT64 of 127.0.0.1
-
-		// Public addresses, including the neighbours of blocked ranges.
-		{"1.1.1.1", ""},
-		{"8.8.8.8", ""},
-		{"9.255.255.255", ""},
-		{"11.0.0.0", ""},
-		{"100.63.255.255", ""},
-		{"100.128.0.0", ""},
-		{"126.255.255.255", ""},
-		{"128.0.0.0", ""},
-		{"169.253.255.255", ""},
-		{"172.15.255.255", ""},
-		{"172.32.0.0", ""},
-		{"192.0.1.1", ""},
-		{"192.167.255.255", ""},
-		{"192.169.0.0", ""},
-		{"198.17.255.255", ""},
-		{"198.20.0.0", ""},
-		{"223.255.255.255", ""},
-		{"::ffff:8.8.8.8", ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.addr, func(t *testing.T) {
-			rule := destinationRule(netip.MustParseAddr(tc.addr), nil)
-			if tc.blocked == "" && rule != "" {
-				t.Errorf("refused as %q, want allowed", rule)
-			}
-			if tc.blocked != "" && !strings.Contains(rule, tc.blocked) {
-				t.Errorf("rule %q, want one mentioning %q", rule, tc.blocked)
-			}
-		})
-	}
-	if rule := destinationRule(netip.Addr{}, nil); rule == "" {
-		t.Error("the zero Addr is allowed")
-	}
-}
-
-func TestAllowNetworks(t *testing.T) {
-	allow := []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("127.0.0.1/32")}
-	for addr, allowed := range map[string]bool{
-		"10.1.2.3":         true,
-		"10.2.0.1":         false, // private, outside the allowed /16
-		"127.0.0.1":        true,
-		"127.0.0.2":        false,
-		"::ffff:127.0.0.1": true,
-		"::1":              false, // IPv6 stays refused
-		"8.8.8.8":          true,
-	} {
-		if got := destinationRule(netip.MustParseAddr(addr), allow) == ""; got != allowed {
-			t.Errorf("%s: allowed = %v, want %v", addr, got, allowed)
-		}
-	}
-}
-
 // Every refused range, as a literal address, ends the push before any
 // packet leaves: the listener behind 127.0.0.1 never sees a connection, and
 // the other addresses are refused before connect(2), as fast as a map
 // lookup, not after a network timeout.
 func TestPushRefusesBlockedLiterals(t *testing.T) {
 	ln := newCountingListener(t)
-	p := New(Config{ConnectTimeout: 5 * time.Second})
+	p := sftppush.New(sftppush.Config{ConnectTimeout: 5 * time.Second})
 	for _, host := range []string{
 		"127.0.0.1", "0.0.0.0", "10.0.0.1", "100.64.0.1", "169.254.169.254", "172.16.0.1", "192.0.0.1",
 		"192.0.2.1", "192.168.0.1", "198.18.0.1", "198.51.100.1", "203.0.113.1", "224.0.0.1", "240.0.0.1", "255.255.255.255",
@@ -170,10 +81,10 @@ func TestPushRefusesBlockedLiterals(t *testing.T) {
 			c := addrCreds(t, net.JoinHostPort(host, strconv.Itoa(ln.port)))
 			start := time.Now()
 			res := p.Push(context.Background(), c, okGroup(t, 10))
-			if res.Status != StatusConnectionTimeout || res.Reason != ReasonBlockedByPolicy {
+			if res.Status != sftppush.StatusConnectionTimeout || res.Reason != sftppush.ReasonBlockedByPolicy {
 				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 			}
-			var be *BlockedError
+			var be *sftppush.BlockedError
 			if !errors.As(res.Err, &be) || be.Addr != net.JoinHostPort(host, strconv.Itoa(ln.port)) || be.Rule == "" {
 				t.Fatalf("err %v: want a *BlockedError naming the address", res.Err)
 			}
@@ -181,7 +92,7 @@ func TestPushRefusesBlockedLiterals(t *testing.T) {
 			if !strings.Contains(msg, host) || !strings.Contains(msg, "Config.AllowNetworks") {
 				t.Errorf("error %q does not name the address and the field to change", msg)
 			}
-			if res.Entry.Reason != ReasonBlockedByPolicy || res.Entry.RemoteAddr != "" {
+			if res.Entry.Reason != sftppush.ReasonBlockedByPolicy || res.Entry.RemoteAddr != "" {
 				t.Errorf("entry: %+v", res.Entry)
 			}
 			if took := time.Since(start); took > 3*time.Second {
@@ -197,14 +108,14 @@ func TestPushRefusesBlockedLiterals(t *testing.T) {
 func TestPushRefusesNameResolvingToBlocked(t *testing.T) {
 	ln := newCountingListener(t)
 	r := sftptest.NewResolver(t, map[string]string{"innocent.example": "127.0.0.1", "metadata.example": "169.254.169.254"})
-	p := New(Config{Resolver: r, ConnectTimeout: 5 * time.Second})
+	p := sftppush.New(sftppush.Config{Resolver: r, ConnectTimeout: 5 * time.Second})
 	for _, host := range []string{"innocent.example", "metadata.example"} {
-		c := Credentials{Host: host, Port: ln.port, Username: "u", Password: "secret-pass", Folder: "/"}
+		c := sftppush.Credentials{Host: host, Port: ln.port, Username: "u", Password: "secret-pass", Folder: "/"}
 		res := p.Push(context.Background(), c, okGroup(t, 10))
-		if res.Status != StatusConnectionTimeout || res.Reason != ReasonBlockedByPolicy {
+		if res.Status != sftppush.StatusConnectionTimeout || res.Reason != sftppush.ReasonBlockedByPolicy {
 			t.Fatalf("%s: got %s/%s %v", host, res.Status, res.Reason, res.Err)
 		}
-		var be *BlockedError
+		var be *sftppush.BlockedError
 		if !errors.As(res.Err, &be) || !strings.HasSuffix(be.Addr, ":"+strconv.Itoa(ln.port)) {
 			t.Errorf("%s: err %v", host, res.Err)
 		}
@@ -214,10 +125,10 @@ func TestPushRefusesNameResolvingToBlocked(t *testing.T) {
 	// The same name, once its network is allowed, connects.
 	s := serverWith(t, sftptest.Faults{})
 	r = sftptest.NewResolver(t, map[string]string{"sftp.customer.example": "127.0.0.1"})
-	ok := New(Config{Resolver: r, AllowNetworks: []netip.Prefix{loopbackNet}})
-	c := loopbackCreds(s, "/upload")
+	ok := sftppush.New(sftppush.Config{Resolver: r, AllowNetworks: []netip.Prefix{loopbackNet}})
+	c := s.Credentials("/upload")
 	c.Host = "sftp.customer.example"
-	if res := ok.Push(context.Background(), c, okGroup(t, 100)); res.Status != StatusOK {
+	if res := ok.Push(context.Background(), c, okGroup(t, 100)); res.Status != sftppush.StatusOK {
 		t.Fatalf("allowed name: got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 }
@@ -226,14 +137,14 @@ func TestPushRefusesNameResolvingToBlocked(t *testing.T) {
 // hatch does not bypass the policy.
 func TestPolicyGuardsCustomDialer(t *testing.T) {
 	var calls []string
-	p := New(Config{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+	p := sftppush.New(sftppush.Config{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		calls = append(calls, addr)
 		return nil, errors.New("dialer called")
 	}})
 	for _, host := range []string{"127.0.0.1", "10.9.8.7"} {
 		c := addrCreds(t, host+":2222")
 		res := p.Push(context.Background(), c, okGroup(t, 10))
-		if res.Reason != ReasonBlockedByPolicy {
+		if res.Reason != sftppush.ReasonBlockedByPolicy {
 			t.Errorf("%s: got %s/%s %v", host, res.Status, res.Reason, res.Err)
 		}
 	}
@@ -242,7 +153,7 @@ func TestPolicyGuardsCustomDialer(t *testing.T) {
 	}
 	// A public address reaches it (and fails there).
 	res := p.Push(context.Background(), addrCreds(t, "8.8.8.8:2222"), okGroup(t, 10))
-	if len(calls) != 1 || calls[0] != "8.8.8.8:2222" || res.Reason == ReasonBlockedByPolicy {
+	if len(calls) != 1 || calls[0] != "8.8.8.8:2222" || res.Reason == sftppush.ReasonBlockedByPolicy {
 		t.Errorf("public address: calls %v, reason %s", calls, res.Reason)
 	}
 }
@@ -256,8 +167,8 @@ func TestAllowNetworksInvalid(t *testing.T) {
 		{netip.MustParsePrefix("::1/128")},
 		{netip.MustParsePrefix("::ffff:127.0.0.0/104")},
 	} {
-		res := New(Config{AllowNetworks: bad}).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 10))
-		if res.Reason != ReasonBlockedByPolicy || !strings.Contains(res.Err.Error(), "Config.AllowNetworks[") {
+		res := sftppush.New(sftppush.Config{AllowNetworks: bad}).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 10))
+		if res.Reason != sftppush.ReasonBlockedByPolicy || !strings.Contains(res.Err.Error(), "Config.AllowNetworks[") {
 			t.Errorf("%v: got %s/%s %v", bad, res.Status, res.Reason, res.Err)
 		}
 	}

@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/sftppush/sftppush"
 
 	"github.com/pkg/sftp"
 	"github.com/sftppush/sftppush/sftptest"
@@ -31,14 +33,14 @@ func BenchmarkPush(b *testing.B) {
 
 // benchPush pushes local to the embedded server once per iteration.
 func benchPush(b *testing.B, s *sftptest.Server, local string, size int64) {
-	p := newTestPusher(Config{})
-	creds := loopbackCreds(s, "/upload")
-	g := Group{Main: File{Path: local}}
+	p := newTestPusher(sftppush.Config{})
+	creds := s.Credentials("/upload")
+	g := sftppush.Group{Main: sftppush.File{Path: local}}
 	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if res := p.Push(context.Background(), creds, g); res.Status != StatusOK {
+		if res := p.Push(context.Background(), creds, g); res.Status != sftppush.StatusOK {
 			b.Fatalf("%s %s %v", res.Status, res.Reason, res.Err)
 		}
 	}
@@ -91,25 +93,25 @@ func BenchmarkPushGroup(b *testing.B) {
 	s := sftptest.NewServer(b)
 	s.MkdirAll("/upload")
 	dir := b.TempDir()
-	g := Group{
-		Main: File{Path: writeLocal(b, dir, "main.mp4", 20<<20)},
-		Extras: []File{
+	g := sftppush.Group{
+		Main: sftppush.File{Path: writeLocal(b, dir, "main.mp4", 20<<20)},
+		Extras: []sftppush.File{
 			{Path: writeLocal(b, dir, "raw.webm", 20<<20)},
 			{Path: writeLocal(b, dir, "snapshot.jpg", 100<<10)},
 			{Path: writeLocal(b, dir, "filmstrip.jpg", 600<<10)},
 		},
 	}
 	var total int64
-	for _, f := range append([]File{g.Main}, g.Extras...) {
+	for _, f := range append([]sftppush.File{g.Main}, g.Extras...) {
 		fi, _ := os.Stat(f.Path)
 		total += fi.Size()
 	}
-	p := newTestPusher(Config{})
-	creds := loopbackCreds(s, "/upload")
+	p := newTestPusher(sftppush.Config{})
+	creds := s.Credentials("/upload")
 	b.SetBytes(total)
 	b.ResetTimer()
 	for b.Loop() {
-		if res := p.Push(context.Background(), creds, g); res.Status != StatusOK {
+		if res := p.Push(context.Background(), creds, g); res.Status != sftppush.StatusOK {
 			b.Fatalf("%s %s %v", res.Status, res.Reason, res.Err)
 		}
 	}

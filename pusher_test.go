@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"bytes"
@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sftppush/sftppush"
+
 	"github.com/pkg/sftp"
 	"github.com/sftppush/sftppush/sftptest"
 	"go.uber.org/goleak"
@@ -29,19 +31,14 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// loopbackCreds returns credentials for the embedded server.
-func loopbackCreds(s *sftptest.Server, folder string) Credentials {
-	return Credentials{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, Folder: folder}
-}
-
 // addrCreds returns credentials for a bare "127.0.0.1:port" address.
-func addrCreds(t testing.TB, addr string) Credentials {
+func addrCreds(t testing.TB, addr string) sftppush.Credentials {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, _ := strconv.Atoi(port)
-	return Credentials{Host: host, Port: p, Username: "tester", Password: "secret-pass", Folder: "/upload"}
+	return sftppush.Credentials{Host: host, Port: p, Username: "tester", Password: "secret-pass", Folder: "/upload"}
 }
 
 // writeLocal writes n random bytes to dir/name and returns the path.
@@ -58,12 +55,12 @@ func writeLocal(t testing.TB, dir, name string, n int) string {
 
 // recording makes a local group like Pipe's: main mp4, raw, snapshot and
 // filmstrip, with the given main size.
-func recording(t testing.TB, mainSize int) Group {
+func recording(t testing.TB, mainSize int) sftppush.Group {
 	dir := t.TempDir()
-	return Group{
+	return sftppush.Group{
 		RecordingID: "rec-" + strconv.Itoa(mainSize),
-		Main:        File{Path: writeLocal(t, dir, "rec.mp4", mainSize)},
-		Extras: []File{
+		Main:        sftppush.File{Path: writeLocal(t, dir, "rec.mp4", mainSize)},
+		Extras: []sftppush.File{
 			{Path: writeLocal(t, dir, "rec_raw.webm", 300_000)},
 			{Path: writeLocal(t, dir, "rec.jpg", 20_000)},
 			{Path: writeLocal(t, dir, "rec_filmstrip.jpg", 90_000)},
@@ -74,15 +71,15 @@ func recording(t testing.TB, mainSize int) Group {
 func TestPushRecordingGroup(t *testing.T) {
 	s := sftptest.NewServer(t)
 	s.MkdirAll("/upload")
-	var sink MemorySink
-	p := newTestPusher(Config{Sink: &sink})
+	var sink sftptest.MemorySink
+	p := newTestPusher(sftppush.Config{Sink: &sink})
 	g := recording(t, 3<<20)
 
-	res := p.Push(context.Background(), loopbackCreds(s, "/upload"), g)
-	if res.Status != StatusOK || res.Reason != ReasonNone || res.Err != nil {
+	res := p.Push(context.Background(), s.Credentials("/upload"), g)
+	if res.Status != sftppush.StatusOK || res.Reason != sftppush.ReasonNone || res.Err != nil {
 		t.Fatalf("got %s/%s err=%v, want OK", res.Status, res.Reason, res.Err)
 	}
-	all := append([]File{g.Main}, g.Extras...)
+	all := append([]sftppush.File{g.Main}, g.Extras...)
 	if len(res.Files) != len(all) {
 		t.Fatalf("got %d file results, want %d", len(res.Files), len(all))
 	}
@@ -94,7 +91,7 @@ func TestPushRecordingGroup(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s: remote content differs (%d vs %d bytes)", fr.Remote, len(got), len(want))
 		}
-		if fr.State != FileUploaded || fr.Size != int64(len(want)) || fr.Bytes != int64(len(want)) || fr.Main != (i == 0) {
+		if fr.State != sftppush.FileUploaded || fr.Size != int64(len(want)) || fr.Bytes != int64(len(want)) || fr.Main != (i == 0) {
 			t.Errorf("file %d: got %+v", i, fr)
 		}
 		total += fr.Bytes
@@ -112,8 +109,8 @@ func TestPushRecordingGroup(t *testing.T) {
 		if name := filepath.Base(all[i].Path); path.Dir(o.Path) != "/upload" || !isTempOf(path.Base(o.Path), name) || o.Conn != 1 {
 			t.Errorf("open %d: got %+v, want a temporary name for %s on connection 1", i, o, name)
 		}
-		if res.Files[i].Method != MethodPosixRename {
-			t.Errorf("file %d: method %q, want %q", i, res.Files[i].Method, MethodPosixRename)
+		if res.Files[i].Method != sftppush.MethodPosixRename {
+			t.Errorf("file %d: method %q, want %q", i, res.Files[i].Method, sftppush.MethodPosixRename)
 		}
 	}
 	if names := dirNames(t, s.Path("/upload")); len(names) != len(all) {
@@ -121,7 +118,7 @@ func TestPushRecordingGroup(t *testing.T) {
 	}
 	e := res.Entry
 	if e.RecordingID != g.RecordingID || e.Host != "127.0.0.1" || e.Port != s.Port || e.Username != s.Username ||
-		e.Folder != "/upload" || e.Status != StatusOK || e.BytesSent != total || e.Duration <= 0 {
+		e.Folder != "/upload" || e.Status != sftppush.StatusOK || e.BytesSent != total || e.Duration <= 0 {
 		t.Errorf("entry: %+v", e)
 	}
 	if len(e.Files) != 4 || e.Files[0] != "rec.mp4" || e.Time.Location() != time.UTC {
@@ -137,7 +134,7 @@ func TestPushRecordingGroup(t *testing.T) {
 	}
 
 	// A second group gets a connection of its own.
-	if res := p.Push(context.Background(), loopbackCreds(s, "upload"), recording(t, 1000)); res.Status != StatusOK {
+	if res := p.Push(context.Background(), s.Credentials("upload"), recording(t, 1000)); res.Status != sftppush.StatusOK {
 		t.Fatalf("second push: %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if n := s.Connections(); n != 2 {
@@ -150,9 +147,9 @@ func TestPushFolderForms(t *testing.T) {
 	s.MkdirAll("/upload/rec")
 	for _, folder := range []string{"/upload/rec", "upload/rec", "upload/rec/", ".", "/"} {
 		t.Run(folder, func(t *testing.T) {
-			g := Group{RecordingID: "r", Main: File{Path: writeLocal(t, t.TempDir(), "a.mp4", 5000), RemoteName: "named.mp4"}}
-			res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, folder), g)
-			if res.Status != StatusOK {
+			g := sftppush.Group{RecordingID: "r", Main: sftppush.File{Path: writeLocal(t, t.TempDir(), "a.mp4", 5000), RemoteName: "named.mp4"}}
+			res := newTestPusher(sftppush.Config{}).Push(context.Background(), s.Credentials(folder), g)
+			if res.Status != sftppush.StatusOK {
 				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 			}
 			dir := folder
@@ -170,11 +167,11 @@ func TestPushFolderForms(t *testing.T) {
 // push, and the outcome it must give.
 type statusCase struct {
 	name   string
-	setup  func(t *testing.T) (Config, Credentials, Group)
-	status Status
-	reason Reason
+	setup  func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group)
+	status sftppush.Status
+	reason sftppush.Reason
 	// check, if set, looks further at the result.
-	check func(t *testing.T, res *Result)
+	check func(t *testing.T, res *sftppush.Result)
 }
 
 func serverWith(t *testing.T, f sftptest.Faults) *sftptest.Server {
@@ -185,59 +182,59 @@ func serverWith(t *testing.T, f sftptest.Faults) *sftptest.Server {
 	return s
 }
 
-func okGroup(t *testing.T, size int) Group {
-	return Group{RecordingID: "rec-1", Main: File{Path: writeLocal(t, t.TempDir(), "rec.mp4", size)}}
+func okGroup(t *testing.T, size int) sftppush.Group {
+	return sftppush.Group{RecordingID: "rec-1", Main: sftppush.File{Path: writeLocal(t, t.TempDir(), "rec.mp4", size)}}
 }
 
 func TestPushStatuses(t *testing.T) {
-	short := Config{ConnectTimeout: time.Second}
+	short := sftppush.Config{ConnectTimeout: time.Second}
 	cases := []statusCase{
 		{
 			name: "main file missing",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{})
 				t.Cleanup(func() {
 					if s.Connections() != 0 {
 						t.Errorf("a connection was opened for a missing file")
 					}
 				})
-				return Config{}, loopbackCreds(s, "/upload"), Group{Main: File{Path: filepath.Join(t.TempDir(), "gone.mp4")}}
+				return sftppush.Config{}, s.Credentials("/upload"), sftppush.Group{Main: sftppush.File{Path: filepath.Join(t.TempDir(), "gone.mp4")}}
 			},
-			status: StatusFileMissing, reason: ReasonFileMissing,
-			check: func(t *testing.T, res *Result) {
-				if !errors.Is(res.Err, fs.ErrNotExist) || res.Files[0].State != FileMissing {
+			status: sftppush.StatusFileMissing, reason: sftppush.ReasonFileMissing,
+			check: func(t *testing.T, res *sftppush.Result) {
+				if !errors.Is(res.Err, fs.ErrNotExist) || res.Files[0].State != sftppush.FileMissing {
 					t.Errorf("err %v, file %+v", res.Err, res.Files[0])
 				}
 			},
 		},
 		{
 			name: "main file is a directory",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{})
-				return Config{}, loopbackCreds(s, "/upload"), Group{Main: File{Path: t.TempDir()}}
+				return sftppush.Config{}, s.Credentials("/upload"), sftppush.Group{Main: sftppush.File{Path: t.TempDir()}}
 			},
-			status: StatusFileMissing, reason: ReasonFileUnreadable,
+			status: sftppush.StatusFileMissing, reason: sftppush.ReasonFileUnreadable,
 		},
 		{
 			name: "remote name escapes the folder",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{})
 				g := okGroup(t, 10)
 				g.Main.RemoteName = "../escape.mp4"
-				return Config{}, loopbackCreds(s, "/upload"), g
+				return sftppush.Config{}, s.Credentials("/upload"), g
 			},
-			status: StatusUploadFailed, reason: ReasonInvalidGroup,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonInvalidGroup,
 		},
 		{
 			name: "invalid host",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				c := addrCreds(t, "127.0.0.1:2222")
 				c.Host = "sftp://example.com/upload"
-				return Config{}, c, okGroup(t, 10)
+				return sftppush.Config{}, c, okGroup(t, 10)
 			},
-			status: StatusConnectionTimeout, reason: ReasonInvalidHost,
-			check: func(t *testing.T, res *Result) {
-				var ve *ValidationError
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonInvalidHost,
+			check: func(t *testing.T, res *sftppush.Result) {
+				var ve *sftppush.ValidationError
 				if !errors.As(res.Err, &ve) {
 					t.Errorf("err %v is not a *ValidationError", res.Err)
 				}
@@ -245,69 +242,69 @@ func TestPushStatuses(t *testing.T) {
 		},
 		{
 			name: "empty password",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				c := addrCreds(t, "127.0.0.1:2222")
 				c.Password = ""
-				return Config{}, c, okGroup(t, 10)
+				return sftppush.Config{}, c, okGroup(t, 10)
 			},
-			status: StatusLoginFailed, reason: ReasonInvalidLogin,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonInvalidLogin,
 		},
 		{
 			name: "empty folder",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				c := addrCreds(t, "127.0.0.1:2222")
 				c.Folder = ""
-				return Config{}, c, okGroup(t, 10)
+				return sftppush.Config{}, c, okGroup(t, 10)
 			},
-			status: StatusIncorrectFolder, reason: ReasonInvalidFolder,
+			status: sftppush.StatusIncorrectFolder, reason: sftppush.ReasonInvalidFolder,
 		},
 		{
 			name: "connection refused",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				return short, addrCreds(t, sftptest.ClosedPort(t)), okGroup(t, 10)
 			},
-			status: StatusConnectionTimeout, reason: ReasonConnectionRefused,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonConnectionRefused,
 		},
 		{
 			name: "host not found",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				c := addrCreds(t, sftptest.ClosedPort(t))
 				c.Host = "no-such-host.example"
-				return Config{ConnectTimeout: 3 * time.Second, Resolver: sftptest.NewResolver(t, nil)}, c, okGroup(t, 10)
+				return sftppush.Config{ConnectTimeout: 3 * time.Second, Resolver: sftptest.NewResolver(t, nil)}, c, okGroup(t, 10)
 			},
-			status: StatusConnectionTimeout, reason: ReasonHostNotFound,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHostNotFound,
 		},
 		{
 			name: "dial timeout",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				return short, addrCreds(t, sftptest.BlackholeListener(t)), okGroup(t, 10)
 			},
-			status: StatusConnectionTimeout, reason: ReasonDialTimeout,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonDialTimeout,
 		},
 		{
 			name: "no banner",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				return short, addrCreds(t, sftptest.SilentListener(t)), okGroup(t, 10)
 			},
-			status: StatusConnectionTimeout, reason: ReasonHandshakeTimeout,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHandshakeTimeout,
 		},
 		{
 			name: "not an SSH server",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				return short, addrCreds(t, sftptest.GarbageListener(t)), okGroup(t, 10)
 			},
-			status: StatusConnectionTimeout, reason: ReasonHandshakeFailed,
+			status: sftppush.StatusConnectionTimeout, reason: sftppush.ReasonHandshakeFailed,
 		},
 		{
 			name: "wrong password",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{})
-				c := loopbackCreds(s, "/upload")
+				c := s.Credentials("/upload")
 				c.Password += "x"
-				return Config{}, c, okGroup(t, 10)
+				return sftppush.Config{}, c, okGroup(t, 10)
 			},
-			status: StatusLoginFailed, reason: ReasonAuthRejected,
-			check: func(t *testing.T, res *Result) {
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonAuthRejected,
+			check: func(t *testing.T, res *sftppush.Result) {
 				// The log names the server even though the login failed.
 				if res.Entry.ServerVersion != sftptest.ServerVersion || res.Entry.HostKeyFingerprint == "" {
 					t.Errorf("entry: version %q, fingerprint %q", res.Entry.ServerVersion, res.Entry.HostKeyFingerprint)
@@ -316,55 +313,55 @@ func TestPushStatuses(t *testing.T) {
 		},
 		{
 			name: "unknown user",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{})
-				c := loopbackCreds(s, "/upload")
+				c := s.Credentials("/upload")
 				c.Username = "Tester" // usernames are case-sensitive
-				return Config{}, c, okGroup(t, 10)
+				return sftppush.Config{}, c, okGroup(t, 10)
 			},
-			status: StatusLoginFailed, reason: ReasonAuthRejected,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonAuthRejected,
 		},
 		{
 			name: "password method not offered",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{KeyboardInteractiveOnly: true})
-				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 10)
+				return sftppush.Config{}, s.Credentials("/upload"), okGroup(t, 10)
 			},
-			status: StatusLoginFailed, reason: ReasonPasswordNotOffered,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonPasswordNotOffered,
 		},
 		{
 			name: "sftp subsystem refused",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{RefuseSubsystem: true})
-				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 10)
+				return sftppush.Config{}, s.Credentials("/upload"), okGroup(t, 10)
 			},
-			status: StatusLoginFailed, reason: ReasonSubsystemUnavailable,
+			status: sftppush.StatusLoginFailed, reason: sftppush.ReasonSubsystemUnavailable,
 		},
 		{
 			name: "folder missing",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{})
-				return Config{}, loopbackCreds(s, "/uploads"), okGroup(t, 10)
+				return sftppush.Config{}, s.Credentials("/uploads"), okGroup(t, 10)
 			},
-			status: StatusIncorrectFolder, reason: ReasonFolderNotFound,
+			status: sftppush.StatusIncorrectFolder, reason: sftppush.ReasonFolderNotFound,
 		},
 		{
 			name: "folder is a file",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{})
 				s.WriteFile("/upload/file", []byte("x"))
-				return Config{}, loopbackCreds(s, "/upload/file"), okGroup(t, 10)
+				return sftppush.Config{}, s.Credentials("/upload/file"), okGroup(t, 10)
 			},
-			status: StatusIncorrectFolder, reason: ReasonFolderNotDirectory,
+			status: sftppush.StatusIncorrectFolder, reason: sftppush.ReasonFolderNotDirectory,
 		},
 		{
 			name: "read-only folder",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{ReadOnly: []string{"/upload"}})
-				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 10)
+				return sftppush.Config{}, s.Credentials("/upload"), okGroup(t, 10)
 			},
-			status: StatusUploadFailed, reason: ReasonPermissionDenied,
-			check: func(t *testing.T, res *Result) {
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonPermissionDenied,
+			check: func(t *testing.T, res *sftppush.Result) {
 				if !errors.Is(res.Err, fs.ErrPermission) {
 					t.Errorf("errors.Is(err, fs.ErrPermission) is false for %v", res.Err)
 				}
@@ -372,12 +369,12 @@ func TestPushStatuses(t *testing.T) {
 		},
 		{
 			name: "quota exceeded",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{QuotaBytes: 100_000})
-				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 1<<20)
+				return sftppush.Config{}, s.Credentials("/upload"), okGroup(t, 1<<20)
 			},
-			status: StatusUploadFailed, reason: ReasonNoSpace,
-			check: func(t *testing.T, res *Result) {
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonNoSpace,
+			check: func(t *testing.T, res *sftppush.Result) {
 				var se *sftp.StatusError
 				if !errors.As(res.Err, &se) {
 					t.Errorf("errors.As(err, *sftp.StatusError) is false for %v", res.Err)
@@ -386,35 +383,35 @@ func TestPushStatuses(t *testing.T) {
 		},
 		{
 			name: "connection dropped mid-upload",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{DropAfterBytes: 200_000})
-				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 1<<20)
+				return sftppush.Config{}, s.Credentials("/upload"), okGroup(t, 1<<20)
 			},
-			status: StatusUploadFailed, reason: ReasonConnectionLost,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
 			name: "server keeps fewer bytes",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{DiscardAfterBytes: 65536})
-				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 1<<20)
+				return sftppush.Config{}, s.Credentials("/upload"), okGroup(t, 1<<20)
 			},
-			status: StatusUploadFailed, reason: ReasonSizeMismatch,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonSizeMismatch,
 		},
 		{
 			name: "remote name is a directory",
-			setup: func(t *testing.T) (Config, Credentials, Group) {
+			setup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group) {
 				s := serverWith(t, sftptest.Faults{})
 				s.MkdirAll("/upload/rec.mp4")
-				return Config{}, loopbackCreds(s, "/upload"), okGroup(t, 10)
+				return sftppush.Config{}, s.Credentials("/upload"), okGroup(t, 10)
 			},
-			status: StatusUploadFailed, reason: ReasonRemoteError,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cfg, creds, g := tc.setup(t)
-			var sink MemorySink
+			var sink sftptest.MemorySink
 			cfg.Sink = &sink
 			res := newTestPusher(cfg).Push(context.Background(), creds, g)
 			if res.Status != tc.status || res.Reason != tc.reason {
@@ -423,11 +420,11 @@ func TestPushStatuses(t *testing.T) {
 			if tc.reason.Status() != "" && tc.reason.Status() != tc.status {
 				t.Errorf("Reason %s documents status %s", tc.reason, tc.reason.Status())
 			}
-			var pe *Error
+			var pe *sftppush.Error
 			if !errors.As(res.Err, &pe) || pe.Status != res.Status || pe.Reason != res.Reason {
 				t.Errorf("err %v: want a *Error with the same status and reason", res.Err)
 			}
-			if res.Files[0].State == FileUploaded {
+			if res.Files[0].State == sftppush.FileUploaded {
 				t.Errorf("main file marked uploaded on a failed push")
 			}
 			entries := sink.Entries()
@@ -445,7 +442,7 @@ func TestPushStatuses(t *testing.T) {
 // configuration every test against the loopback servers needs. The
 // destination policy refuses loopback by default, so it is allowed here
 // unless the test chose its own networks.
-func newTestPusher(cfg Config) *Pusher {
+func newTestPusher(cfg sftppush.Config) *sftppush.Pusher {
 	if cfg.AllowNetworks == nil {
 		cfg.AllowNetworks = []netip.Prefix{loopbackNet}
 	}
@@ -455,22 +452,18 @@ func newTestPusher(cfg Config) *Pusher {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 30 * time.Second
 	}
-	return New(cfg)
+	return sftppush.New(cfg)
 }
 
 // testConnect opens p's connection to creds' server, as a push would for a
 // group whose largest file is empty, and closes it when the test ends.
-func testConnect(t *testing.T, p *Pusher, creds Credentials) *conn {
+func testConnect(t *testing.T, p *sftppush.Pusher, creds sftppush.Credentials) *sftppush.Conn {
 	t.Helper()
-	dest, derr := destinationOf(creds)
-	if derr != nil {
-		t.Fatal(derr)
-	}
-	c, _, err := connect(context.Background(), resolve(p.cfg, p.tune), dest, 0)
+	c, err := sftppush.OpenConn(p, creds)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.close)
+	t.Cleanup(c.Close)
 	return c
 }
 
@@ -482,17 +475,17 @@ var loopbackNet = netip.MustParsePrefix("127.0.0.0/8")
 // not an accident.
 func TestNilContext(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
-	p := newTestPusher(Config{})
+	p := newTestPusher(sftppush.Config{})
 	//lint:ignore SA1012 a nil ctx is what is tested
-	if res := p.Push(nil, loopbackCreds(s, "/upload"), okGroup(t, 100)); res.Status != StatusOK {
+	if res := p.Push(nil, s.Credentials("/upload"), okGroup(t, 100)); res.Status != sftppush.StatusOK {
 		t.Errorf("Push(nil): %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	//lint:ignore SA1012 a nil ctx is what is tested
-	if res := p.Check(nil, loopbackCreds(s, "/upload")); res.Status != StatusOK {
+	if res := p.Check(nil, s.Credentials("/upload")); res.Status != sftppush.StatusOK {
 		t.Errorf("Check(nil): %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	//lint:ignore SA1012 a nil ctx is what is tested
-	if rs := p.PushWithRetry(nil, loopbackCreds(s, "/upload"), okGroup(t, 100), RetryPolicy{}); len(rs) != 1 || rs[0].Status != StatusOK {
+	if rs := p.PushWithRetry(nil, s.Credentials("/upload"), okGroup(t, 100), sftppush.RetryPolicy{}); len(rs) != 1 || rs[0].Status != sftppush.StatusOK {
 		t.Errorf("PushWithRetry(nil): %v", rs)
 	}
 

@@ -173,8 +173,8 @@ func (r Reason) connectionGone() bool {
 	return r == ReasonConnectionLost || r == ReasonUploadCanceled || r == ReasonStalled
 }
 
-// ParseReason returns the Reason named s. "" and "none" both give ReasonNone.
-func ParseReason(s string) (Reason, error) {
+// parseReason returns the Reason named s. "" and "none" both give ReasonNone.
+func parseReason(s string) (Reason, error) {
 	if s == "none" {
 		return ReasonNone, nil
 	}
@@ -194,7 +194,7 @@ func (r Reason) MarshalText() ([]byte, error) {
 
 // UnmarshalText implements encoding.TextUnmarshaler; unknown names are rejected.
 func (r *Reason) UnmarshalText(b []byte) error {
-	v, err := ParseReason(string(b))
+	v, err := parseReason(string(b))
 	if err != nil {
 		return err
 	}

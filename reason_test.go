@@ -96,8 +96,8 @@ func TestReasonNone(t *testing.T) {
 		t.Errorf("MarshalText = %q, %v; want none", b, err)
 	}
 	for _, in := range []string{"", "none"} {
-		if r, err := ParseReason(in); err != nil || r != ReasonNone {
-			t.Errorf("ParseReason(%q) = %q, %v; want ReasonNone", in, r, err)
+		if r, err := parseReason(in); err != nil || r != ReasonNone {
+			t.Errorf("parseReason(%q) = %q, %v; want ReasonNone", in, r, err)
 		}
 	}
 }
@@ -115,8 +115,8 @@ func TestParseReasonRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if r, err := ParseReason(tt.in); err == nil {
-				t.Errorf("ParseReason(%q) = %q, want error", tt.in, r)
+			if r, err := parseReason(tt.in); err == nil {
+				t.Errorf("parseReason(%q) = %q, want error", tt.in, r)
 			}
 			if b, err := Reason(tt.in).MarshalText(); err == nil {
 				t.Errorf("MarshalText(%q) = %q, want error", tt.in, b)

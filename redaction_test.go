@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"bytes"
@@ -8,10 +8,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sftppush/sftppush"
+
+	"github.com/sftppush/sftppush/hostkey"
+	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/sftppush/sftppush/sftptest"
 )
@@ -35,139 +41,143 @@ func secretServer(t *testing.T, f sftptest.Faults) *sftptest.Server {
 // entry, and what each sink wrote (memory, JSON Lines, slog with the JSON
 // and the text handler).
 func TestRedactionAudit(t *testing.T) {
-	secretCreds := func(s *sftptest.Server, folder string) Credentials {
-		c := loopbackCreds(s, folder)
+	secretCreds := func(s *sftptest.Server, folder string) sftppush.Credentials {
+		c := s.Credentials(folder)
 		c.Password = redactionPassword
 		return c
 	}
-	addr := func(a string) Credentials {
+	addr := func(a string) sftppush.Credentials {
 		c := addrCreds(t, a)
 		c.Password = redactionPassword
 		return c
 	}
-	short := Config{ConnectTimeout: time.Second}
-	type setup func(t *testing.T) (Config, Credentials, Group, context.Context)
+	short := sftppush.Config{ConnectTimeout: time.Second}
+	type setup func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context)
 	bg := context.Background()
-	cases := map[Reason]setup{
-		ReasonNone: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+	cases := map[sftppush.Reason]setup{
+		sftppush.ReasonNone: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			g := okGroup(t, 1000)
-			g.Extras = []File{{Path: filepath.Join(t.TempDir(), "gone.jpg")}} // an extra fails too
-			return Config{}, secretCreds(secretServer(t, sftptest.Faults{}), "/upload"), g, bg
+			g.Extras = []sftppush.File{{Path: filepath.Join(t.TempDir(), "gone.jpg")}} // an extra fails too
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{}), "/upload"), g, bg
 		},
-		ReasonFileMissing: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{}, addr("127.0.0.1:1"), Group{Main: File{Path: filepath.Join(t.TempDir(), "gone")}}, bg
+		sftppush.ReasonFileMissing: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, addr("127.0.0.1:1"), sftppush.Group{Main: sftppush.File{Path: filepath.Join(t.TempDir(), "gone")}}, bg
 		},
-		ReasonFileUnreadable: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{}, addr("127.0.0.1:1"), Group{Main: File{Path: t.TempDir()}}, bg
+		sftppush.ReasonFileUnreadable: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, addr("127.0.0.1:1"), sftppush.Group{Main: sftppush.File{Path: t.TempDir()}}, bg
 		},
-		ReasonInvalidGroup: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonInvalidGroup: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			g := okGroup(t, 10)
 			g.Main.RemoteName = "../x"
-			return Config{}, addr("127.0.0.1:1"), g, bg
+			return sftppush.Config{}, addr("127.0.0.1:1"), g, bg
 		},
-		ReasonInvalidHost: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonInvalidHost: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			c := addr("127.0.0.1:1")
 			c.Password = redactionPassword + strings.Repeat("x", 100) + "\x00"
 			c.Host = "sftp://" + c.Host
-			return Config{}, c, okGroup(t, 10), bg
+			return sftppush.Config{}, c, okGroup(t, 10), bg
 		},
-		ReasonInvalidLogin: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonInvalidLogin: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			c := addr("127.0.0.1:1")
 			c.Password = redactionPassword + strings.Repeat("x", 100)
-			return Config{}, c, okGroup(t, 10), bg
+			return sftppush.Config{}, c, okGroup(t, 10), bg
 		},
-		ReasonInvalidFolder: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonInvalidFolder: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			c := addr("127.0.0.1:1")
 			c.Folder = "sftp://example.com/upload"
-			return Config{}, c, okGroup(t, 10), bg
+			return sftppush.Config{}, c, okGroup(t, 10), bg
 		},
-		ReasonHostNotFound: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonHostNotFound: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			c := addr("127.0.0.1:2222")
 			c.Host = "nowhere.example"
-			return Config{Resolver: sftptest.NewResolver(t, nil)}, c, okGroup(t, 10), bg
+			return sftppush.Config{Resolver: sftptest.NewResolver(t, nil)}, c, okGroup(t, 10), bg
 		},
-		ReasonConnectionRefused: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonConnectionRefused: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			return short, addr(sftptest.ClosedPort(t)), okGroup(t, 10), bg
 		},
-		ReasonDialTimeout: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonDialTimeout: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			return short, addr(sftptest.BlackholeListener(t)), okGroup(t, 10), bg
 		},
-		ReasonHandshakeTimeout: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonHandshakeTimeout: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			return short, addr(sftptest.SilentListener(t)), okGroup(t, 10), bg
 		},
-		ReasonHandshakeFailed: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonHandshakeFailed: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			return short, addr(sftptest.GarbageListener(t)), okGroup(t, 10), bg
 		},
-		ReasonUploadCanceled: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonUploadCanceled: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
 			t.Cleanup(cancel)
-			return Config{}, secretCreds(secretServer(t, sftptest.Faults{StallAfterBytes: 10_000}), "/upload"), okGroup(t, 1<<20), ctx
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{StallAfterBytes: 10_000}), "/upload"), okGroup(t, 1<<20), ctx
 		},
-		ReasonConnectCanceled: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonConnectCanceled: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
 			t.Cleanup(cancel)
-			return Config{}, addr(sftptest.SilentListener(t)), okGroup(t, 10), ctx
+			return sftppush.Config{}, addr(sftptest.SilentListener(t)), okGroup(t, 10), ctx
 		},
-		ReasonStalled: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{StallTimeout: time.Second}, secretCreds(secretServer(t, sftptest.Faults{StallAfterBytes: 10_000}), "/upload"), okGroup(t, 1<<20), bg
+		sftppush.ReasonStalled: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{StallTimeout: time.Second}, secretCreds(secretServer(t, sftptest.Faults{StallAfterBytes: 10_000}), "/upload"), okGroup(t, 1<<20), bg
 		},
-		ReasonBlockedByPolicy: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{AllowNetworks: []netip.Prefix{}}, secretCreds(secretServer(t, sftptest.Faults{}), "/upload"), okGroup(t, 10), bg
+		sftppush.ReasonBlockedByPolicy: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{AllowNetworks: []netip.Prefix{}}, secretCreds(secretServer(t, sftptest.Faults{}), "/upload"), okGroup(t, 10), bg
 		},
-		ReasonHostKeyChanged: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonHostKeyChanged: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			s := secretServer(t, sftptest.Faults{})
-			var store MemoryHostKeyStore
-			store.Pin(bg, s.Addr, ed25519Signer(t).PublicKey())
-			return Config{HostKeyPolicy: TrustOnFirstUse(&store)}, secretCreds(s, "/upload"), okGroup(t, 10), bg
+			var store hostkey.MemoryStore
+			store.Pin(bg, s.Addr, sftppush.Ed25519Signer(t).PublicKey())
+			return sftppush.Config{HostKeyPolicy: hostkey.TrustOnFirstUse(&store)}, secretCreds(s, "/upload"), okGroup(t, 10), bg
 		},
-		ReasonHostKeyUnknown: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			pol, err := KnownHosts(writeKnownHosts(t, "elsewhere.example:22", ed25519Signer(t).PublicKey()))
+		sftppush.ReasonHostKeyUnknown: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			known := filepath.Join(t.TempDir(), "known_hosts")
+			if err := os.WriteFile(known, []byte(knownhosts.Line([]string{"elsewhere.example:22"}, sftppush.Ed25519Signer(t).PublicKey())+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			pol, err := hostkey.KnownHosts(known)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return Config{HostKeyPolicy: pol}, secretCreds(secretServer(t, sftptest.Faults{}), "/upload"), okGroup(t, 10), bg
+			return sftppush.Config{HostKeyPolicy: pol}, secretCreds(secretServer(t, sftptest.Faults{}), "/upload"), okGroup(t, 10), bg
 		},
-		ReasonAuthRejected: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonAuthRejected: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			c := secretCreds(secretServer(t, sftptest.Faults{}), "/upload")
 			c.Password = "wrong-" + redactionPassword
-			return Config{}, c, okGroup(t, 10), bg
+			return sftppush.Config{}, c, okGroup(t, 10), bg
 		},
-		ReasonPasswordNotOffered: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{}, secretCreds(secretServer(t, sftptest.Faults{KeyboardInteractiveOnly: true}), "/upload"), okGroup(t, 10), bg
+		sftppush.ReasonPasswordNotOffered: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{KeyboardInteractiveOnly: true}), "/upload"), okGroup(t, 10), bg
 		},
-		ReasonSubsystemUnavailable: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{}, secretCreds(secretServer(t, sftptest.Faults{RefuseSubsystem: true}), "/upload"), okGroup(t, 10), bg
+		sftppush.ReasonSubsystemUnavailable: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{RefuseSubsystem: true}), "/upload"), okGroup(t, 10), bg
 		},
-		ReasonFolderNotFound: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{}, secretCreds(secretServer(t, sftptest.Faults{}), "/nope"), okGroup(t, 10), bg
+		sftppush.ReasonFolderNotFound: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{}), "/nope"), okGroup(t, 10), bg
 		},
-		ReasonFolderNotDirectory: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonFolderNotDirectory: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			s := secretServer(t, sftptest.Faults{})
 			s.WriteFile("/upload/f", []byte("x"))
-			return Config{}, secretCreds(s, "/upload/f"), okGroup(t, 10), bg
+			return sftppush.Config{}, secretCreds(s, "/upload/f"), okGroup(t, 10), bg
 		},
-		ReasonPermissionDenied: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{}, secretCreds(secretServer(t, sftptest.Faults{ReadOnly: []string{"/upload"}}), "/upload"), okGroup(t, 10), bg
+		sftppush.ReasonPermissionDenied: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{ReadOnly: []string{"/upload"}}), "/upload"), okGroup(t, 10), bg
 		},
-		ReasonNoSpace: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{}, secretCreds(secretServer(t, sftptest.Faults{QuotaBytes: 50_000}), "/upload"), okGroup(t, 1<<20), bg
+		sftppush.ReasonNoSpace: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{QuotaBytes: 50_000}), "/upload"), okGroup(t, 1<<20), bg
 		},
-		ReasonConnectionLost: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{}, secretCreds(secretServer(t, sftptest.Faults{DropAfterBytes: 50_000}), "/upload"), okGroup(t, 1<<20), bg
+		sftppush.ReasonConnectionLost: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{DropAfterBytes: 50_000}), "/upload"), okGroup(t, 1<<20), bg
 		},
-		ReasonSizeMismatch: func(t *testing.T) (Config, Credentials, Group, context.Context) {
-			return Config{}, secretCreds(secretServer(t, sftptest.Faults{DiscardAfterBytes: 65536}), "/upload"), okGroup(t, 1<<20), bg
+		sftppush.ReasonSizeMismatch: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{DiscardAfterBytes: 65536}), "/upload"), okGroup(t, 1<<20), bg
 		},
-		ReasonRemoteError: func(t *testing.T) (Config, Credentials, Group, context.Context) {
+		sftppush.ReasonRemoteError: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			s := secretServer(t, sftptest.Faults{})
 			s.MkdirAll("/upload/rec.mp4")
-			return Config{}, secretCreds(s, "/upload"), okGroup(t, 10), bg
+			return sftppush.Config{}, secretCreds(s, "/upload"), okGroup(t, 10), bg
 		},
 	}
 	// Every reason but these two is exercised: host_unreachable needs a
 	// routing failure and local_read_error a failing local disk.
-	for _, r := range allReasons {
-		if _, ok := cases[r]; !ok && r != ReasonHostUnreachable && r != ReasonLocalReadError {
+	for _, r := range sftppush.AllReasons {
+		if _, ok := cases[r]; !ok && r != sftppush.ReasonHostUnreachable && r != sftppush.ReasonLocalReadError {
 			t.Errorf("reason %s has no redaction case", r)
 		}
 	}
@@ -178,12 +188,12 @@ func TestRedactionAudit(t *testing.T) {
 	for reason, setup := range cases {
 		t.Run(reason.String(), func(t *testing.T) {
 			cfg, creds, g, ctx := setup(t)
-			var mem MemorySink
+			var mem sftptest.MemorySink
 			if cfg.AllowNetworks == nil {
 				cfg.AllowNetworks = []netip.Prefix{loopbackNet}
 			}
-			cfg.Sink = MultiSink(&mem, NewJSONSink(&jsonOut), NewSlogSink(jsonLogger), NewSlogSink(textLogger))
-			res := New(cfg).Push(ctx, creds, g)
+			cfg.Sink = sftppush.MultiSink(&mem, sftppush.NewJSONSink(&jsonOut), sftppush.NewSlogSink(jsonLogger), sftppush.NewSlogSink(textLogger))
+			res := sftppush.New(cfg).Push(ctx, creds, g)
 			if res.Reason != reason {
 				t.Fatalf("got %s/%s %v, want reason %s", res.Status, res.Reason, res.Err, reason)
 			}

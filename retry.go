@@ -44,10 +44,6 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{Delays: append([]time.Duration(nil), defaultRetryDelays[:]...), Jitter: 0.1}
 }
 
-// MaxAttempts returns the most attempts the policy allows, the first one
-// included.
-func (p RetryPolicy) MaxAttempts() int { return len(p.Delays) + 1 }
-
 // Next returns how long to wait before trying again after attempt number n
 // (1 for the first) ended with res, and false when there should be no
 // further attempt: res is OK, the failure will not fix itself, or the

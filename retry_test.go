@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"context"
@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sftppush/sftppush"
+
 	"github.com/sftppush/sftppush/sftptest"
 )
 
 func TestDefaultRetryPolicySchedule(t *testing.T) {
-	p := DefaultRetryPolicy()
-	if p.MaxAttempts() != 13 {
-		t.Errorf("MaxAttempts = %d, want 13", p.MaxAttempts())
+	p := sftppush.DefaultRetryPolicy()
+	if len(p.Delays)+1 != 13 {
+		t.Errorf("%d attempts, want 13", len(p.Delays)+1)
 	}
 	var total time.Duration
 	for i, d := range p.Delays {
@@ -28,14 +30,14 @@ func TestDefaultRetryPolicySchedule(t *testing.T) {
 	}
 	// The policy is a copy: changing it does not change the default.
 	p.Delays[0] = time.Hour
-	if DefaultRetryPolicy().Delays[0] != time.Minute {
+	if sftppush.DefaultRetryPolicy().Delays[0] != time.Minute {
 		t.Error("DefaultRetryPolicy returned shared state")
 	}
 }
 
 func TestRetryPolicyNext(t *testing.T) {
-	lost := &Result{Status: StatusUploadFailed, Reason: ReasonConnectionLost}
-	p := DefaultRetryPolicy()
+	lost := &sftppush.Result{Status: sftppush.StatusUploadFailed, Reason: sftppush.ReasonConnectionLost}
+	p := sftppush.DefaultRetryPolicy()
 	seen := map[time.Duration]bool{}
 	for n := 1; n <= 12; n++ {
 		base := p.Delays[n-1]
@@ -53,13 +55,13 @@ func TestRetryPolicyNext(t *testing.T) {
 	if _, ok := p.Next(13, lost); ok {
 		t.Error("a 14th attempt was scheduled")
 	}
-	if _, ok := (RetryPolicy{}).Next(1, lost); ok {
+	if _, ok := (sftppush.RetryPolicy{}).Next(1, lost); ok {
 		t.Error("the zero policy retried")
 	}
-	if d, ok := (RetryPolicy{Delays: []time.Duration{time.Second}}).Next(1, lost); !ok || d != time.Second {
+	if d, ok := (sftppush.RetryPolicy{Delays: []time.Duration{time.Second}}).Next(1, lost); !ok || d != time.Second {
 		t.Errorf("no jitter: Next = %v, %v", d, ok)
 	}
-	if _, ok := p.Next(1, &Result{Status: StatusOK}); ok {
+	if _, ok := p.Next(1, &sftppush.Result{Status: sftppush.StatusOK}); ok {
 		t.Error("an OK push was retried")
 	}
 	if _, ok := p.Next(1, nil); ok {
@@ -69,46 +71,46 @@ func TestRetryPolicyNext(t *testing.T) {
 
 func TestDefaultRetryable(t *testing.T) {
 	tests := []struct {
-		status Status
-		reason Reason
+		status sftppush.Status
+		reason sftppush.Reason
 		want   bool
 	}{
-		{StatusConnectionTimeout, ReasonDialTimeout, true},
-		{StatusConnectionTimeout, ReasonHandshakeTimeout, true},
-		{StatusConnectionTimeout, ReasonConnectionRefused, true},
-		{StatusConnectionTimeout, ReasonHostNotFound, true},
-		{StatusUploadFailed, ReasonConnectionLost, true},
-		{StatusUploadFailed, ReasonNoSpace, true},
-		{StatusUploadFailed, ReasonSizeMismatch, true},
-		{StatusUploadFailed, ReasonRemoteError, true},
-		{StatusOK, ReasonNone, false},
-		{StatusFileMissing, ReasonFileMissing, false},
-		{StatusLoginFailed, ReasonAuthRejected, false},
-		{StatusLoginFailed, ReasonPasswordNotOffered, false},
-		{StatusLoginFailed, ReasonSubsystemUnavailable, false},
-		{StatusLoginFailed, ReasonInvalidLogin, false},
-		{StatusIncorrectFolder, ReasonInvalidFolder, false},
-		{StatusIncorrectFolder, ReasonFolderNotFound, false},
-		{StatusIncorrectFolder, ReasonFolderNotDirectory, false},
-		{StatusUploadFailed, ReasonPermissionDenied, false},
-		{StatusUploadFailed, ReasonInvalidGroup, false},
-		{StatusUploadFailed, ReasonUploadCanceled, false},
-		{StatusConnectionTimeout, ReasonConnectCanceled, false},
-		{StatusConnectionTimeout, ReasonInvalidHost, false},
-		{StatusConnectionTimeout, ReasonBlockedByPolicy, false},
-		{StatusConnectionTimeout, ReasonHostKeyChanged, false},
-		{StatusConnectionTimeout, ReasonHostKeyUnknown, false},
+		{sftppush.StatusConnectionTimeout, sftppush.ReasonDialTimeout, true},
+		{sftppush.StatusConnectionTimeout, sftppush.ReasonHandshakeTimeout, true},
+		{sftppush.StatusConnectionTimeout, sftppush.ReasonConnectionRefused, true},
+		{sftppush.StatusConnectionTimeout, sftppush.ReasonHostNotFound, true},
+		{sftppush.StatusUploadFailed, sftppush.ReasonConnectionLost, true},
+		{sftppush.StatusUploadFailed, sftppush.ReasonNoSpace, true},
+		{sftppush.StatusUploadFailed, sftppush.ReasonSizeMismatch, true},
+		{sftppush.StatusUploadFailed, sftppush.ReasonRemoteError, true},
+		{sftppush.StatusOK, sftppush.ReasonNone, false},
+		{sftppush.StatusFileMissing, sftppush.ReasonFileMissing, false},
+		{sftppush.StatusLoginFailed, sftppush.ReasonAuthRejected, false},
+		{sftppush.StatusLoginFailed, sftppush.ReasonPasswordNotOffered, false},
+		{sftppush.StatusLoginFailed, sftppush.ReasonSubsystemUnavailable, false},
+		{sftppush.StatusLoginFailed, sftppush.ReasonInvalidLogin, false},
+		{sftppush.StatusIncorrectFolder, sftppush.ReasonInvalidFolder, false},
+		{sftppush.StatusIncorrectFolder, sftppush.ReasonFolderNotFound, false},
+		{sftppush.StatusIncorrectFolder, sftppush.ReasonFolderNotDirectory, false},
+		{sftppush.StatusUploadFailed, sftppush.ReasonPermissionDenied, false},
+		{sftppush.StatusUploadFailed, sftppush.ReasonInvalidGroup, false},
+		{sftppush.StatusUploadFailed, sftppush.ReasonUploadCanceled, false},
+		{sftppush.StatusConnectionTimeout, sftppush.ReasonConnectCanceled, false},
+		{sftppush.StatusConnectionTimeout, sftppush.ReasonInvalidHost, false},
+		{sftppush.StatusConnectionTimeout, sftppush.ReasonBlockedByPolicy, false},
+		{sftppush.StatusConnectionTimeout, sftppush.ReasonHostKeyChanged, false},
+		{sftppush.StatusConnectionTimeout, sftppush.ReasonHostKeyUnknown, false},
 	}
 	for _, tc := range tests {
-		if got := DefaultRetryable(&Result{Status: tc.status, Reason: tc.reason}); got != tc.want {
+		if got := sftppush.DefaultRetryable(&sftppush.Result{Status: tc.status, Reason: tc.reason}); got != tc.want {
 			t.Errorf("%s/%s: retryable %v, want %v", tc.status, tc.reason, got, tc.want)
 		}
 	}
 }
 
 // fast is a policy for tests: real retries, millisecond waits.
-func fast(attempts int) RetryPolicy {
-	p := RetryPolicy{Jitter: 0.5}
+func fast(attempts int) sftppush.RetryPolicy {
+	p := sftppush.RetryPolicy{Jitter: 0.5}
 	for range attempts - 1 {
 		p.Delays = append(p.Delays, 2*time.Millisecond)
 	}
@@ -148,18 +150,18 @@ func (b *breakingConn) Write(p []byte) (int, error) {
 func TestPushWithRetryRecovers(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
 	dial, dials := dropFirst(2, 200_000)
-	var sink MemorySink
-	p := newTestPusher(Config{Sink: &sink, DialContext: dial})
-	results := p.PushWithRetry(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1<<20), fast(5))
+	var sink sftptest.MemorySink
+	p := newTestPusher(sftppush.Config{Sink: &sink, DialContext: dial})
+	results := p.PushWithRetry(context.Background(), s.Credentials("/upload"), okGroup(t, 1<<20), fast(5))
 	if len(results) != 3 {
 		t.Fatalf("%d attempts, want 3 (2 broken, then success)", len(results))
 	}
 	for i, r := range results[:2] {
-		if r.Status != StatusUploadFailed || r.Reason != ReasonConnectionLost {
+		if r.Status != sftppush.StatusUploadFailed || r.Reason != sftppush.ReasonConnectionLost {
 			t.Errorf("attempt %d: %s/%s %v", i+1, r.Status, r.Reason, r.Err)
 		}
 	}
-	if last := results[2]; last.Status != StatusOK {
+	if last := results[2]; last.Status != sftppush.StatusOK {
 		t.Fatalf("last attempt: %s/%s %v", last.Status, last.Reason, last.Err)
 	}
 	if dials.Load() != 3 || s.Connections() != 3 {
@@ -175,7 +177,7 @@ func TestPushWithRetryRecovers(t *testing.T) {
 		}
 	}
 	// A plain Push does not number its entry.
-	if res := p.Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 10)); res.Entry.Attempt != 0 {
+	if res := p.Push(context.Background(), s.Credentials("/upload"), okGroup(t, 10)); res.Entry.Attempt != 0 {
 		t.Errorf("Push: Attempt %d, want 0", res.Entry.Attempt)
 	}
 }
@@ -183,34 +185,36 @@ func TestPushWithRetryRecovers(t *testing.T) {
 func TestPushWithRetryGivesUp(t *testing.T) {
 	t.Run("schedule used up", func(t *testing.T) {
 		s := serverWith(t, sftptest.Faults{DropAfterBytes: 50_000})
-		results := newTestPusher(Config{}).PushWithRetry(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1<<20), fast(4))
-		if len(results) != 4 || results[3].Reason != ReasonConnectionLost || results[3].Entry.Attempt != 4 {
+		results := newTestPusher(sftppush.Config{}).PushWithRetry(context.Background(), s.Credentials("/upload"), okGroup(t, 1<<20), fast(4))
+		if len(results) != 4 || results[3].Reason != sftppush.ReasonConnectionLost || results[3].Entry.Attempt != 4 {
 			t.Fatalf("%d attempts, last %+v", len(results), results[len(results)-1].Entry)
 		}
 	})
 	t.Run("not retryable", func(t *testing.T) {
 		s := serverWith(t, sftptest.Faults{})
-		c := loopbackCreds(s, "/upload")
+		c := s.Credentials("/upload")
 		c.Password += "-wrong"
-		results := newTestPusher(Config{}).PushWithRetry(context.Background(), c, okGroup(t, 10), fast(5))
-		if len(results) != 1 || results[0].Reason != ReasonAuthRejected || s.Connections() != 1 {
+		results := newTestPusher(sftppush.Config{}).PushWithRetry(context.Background(), c, okGroup(t, 10), fast(5))
+		if len(results) != 1 || results[0].Reason != sftppush.ReasonAuthRejected || s.Connections() != 1 {
 			t.Fatalf("%d attempts, %d connections; a wrong password must not be retried", len(results), s.Connections())
 		}
 	})
 	t.Run("retried when asked", func(t *testing.T) {
 		s := serverWith(t, sftptest.Faults{})
-		c := loopbackCreds(s, "/upload")
+		c := s.Credentials("/upload")
 		c.Password += "-wrong"
 		pol := fast(3)
-		pol.Retryable = func(r *Result) bool { return r.Reason == ReasonAuthRejected || DefaultRetryable(r) }
-		results := newTestPusher(Config{}).PushWithRetry(context.Background(), c, okGroup(t, 10), pol)
+		pol.Retryable = func(r *sftppush.Result) bool {
+			return r.Reason == sftppush.ReasonAuthRejected || sftppush.DefaultRetryable(r)
+		}
+		results := newTestPusher(sftppush.Config{}).PushWithRetry(context.Background(), c, okGroup(t, 10), pol)
 		if len(results) != 3 || s.Connections() != 3 {
 			t.Fatalf("%d attempts, %d connections; want 3", len(results), s.Connections())
 		}
 	})
 	t.Run("blocked destination", func(t *testing.T) {
-		results := New(Config{}).PushWithRetry(context.Background(), addrCreds(t, "10.0.0.1:22"), okGroup(t, 10), fast(5))
-		if len(results) != 1 || results[0].Reason != ReasonBlockedByPolicy {
+		results := sftppush.New(sftppush.Config{}).PushWithRetry(context.Background(), addrCreds(t, "10.0.0.1:22"), okGroup(t, 10), fast(5))
+		if len(results) != 1 || results[0].Reason != sftppush.ReasonBlockedByPolicy {
 			t.Fatalf("%d attempts, reason %s", len(results), results[0].Reason)
 		}
 	})
@@ -222,9 +226,9 @@ func TestPushWithRetryHonoursContext(t *testing.T) {
 	addr := sftptest.ClosedPort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	pol := RetryPolicy{Delays: []time.Duration{time.Hour, time.Hour}}
-	var sink MemorySink
-	p := newTestPusher(Config{Sink: SinkFunc(func(ctx context.Context, e LogEntry) error {
+	pol := sftppush.RetryPolicy{Delays: []time.Duration{time.Hour, time.Hour}}
+	var sink sftptest.MemorySink
+	p := newTestPusher(sftppush.Config{Sink: sftppush.SinkFunc(func(ctx context.Context, e sftppush.LogEntry) error {
 		cancel() // the first attempt is over: cancel during the wait
 		return sink.Log(ctx, e)
 	})})
@@ -233,7 +237,7 @@ func TestPushWithRetryHonoursContext(t *testing.T) {
 	if took := time.Since(start); took > 10*time.Second {
 		t.Fatalf("took %v: the wait ignored ctx", took)
 	}
-	if len(results) != 1 || results[0].Reason != ReasonConnectionRefused || sink.Len() != 1 {
+	if len(results) != 1 || results[0].Reason != sftppush.ReasonConnectionRefused || sink.Len() != 1 {
 		t.Errorf("%d results, %d entries", len(results), sink.Len())
 	}
 }

@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"bytes"
@@ -12,13 +12,15 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/sftppush/sftppush"
+
 	"github.com/sftppush/sftppush/sftptest"
 )
 
 // isTempOf reports whether name is a temporary name tempName could have
 // made for final.
 func isTempOf(name, final string) bool {
-	re := regexp.MustCompile(`^\.` + regexp.QuoteMeta(final) + `\.[0-9a-f]{8}` + regexp.QuoteMeta(TempSuffix) + `$`)
+	re := regexp.MustCompile(`^\.` + regexp.QuoteMeta(final) + `\.[0-9a-f]{8}` + regexp.QuoteMeta(sftppush.TempSuffix) + `$`)
 	return re.MatchString(name)
 }
 
@@ -41,15 +43,15 @@ func dirNames(t testing.TB, dir string) []string {
 func TestTempNameHiddenFromScans(t *testing.T) {
 	long := strings.Repeat("é", 127) + ".mp4" // 258 bytes
 	for _, name := range []string{"rec.mp4", "rec_raw.webm", "a", strings.Repeat("x", 255), long} {
-		tmp := tempName(name)
-		if tmp == tempName(name) {
+		tmp := sftppush.TempName(name)
+		if tmp == sftppush.TempName(name) {
 			t.Errorf("%q: two temporary names are equal", name)
 		}
 		if len(tmp) > 255 || !utf8.ValidString(tmp) {
 			t.Errorf("%q: temporary name %q is %d bytes or invalid UTF-8", name, tmp, len(tmp))
 		}
-		if !strings.HasPrefix(tmp, ".") || !strings.HasSuffix(tmp, TempSuffix) {
-			t.Errorf("%q: temporary name %q does not start with a dot and end in %s", name, tmp, TempSuffix)
+		if !strings.HasPrefix(tmp, ".") || !strings.HasSuffix(tmp, sftppush.TempSuffix) {
+			t.Errorf("%q: temporary name %q does not start with a dot and end in %s", name, tmp, sftppush.TempSuffix)
 		}
 		if len(name) < 200 && !isTempOf(tmp, name) {
 			t.Errorf("%q: temporary name %q does not follow the documented pattern", name, tmp)
@@ -74,30 +76,30 @@ func TestTempNameHiddenFromScans(t *testing.T) {
 type safeWriteCase struct {
 	name   string
 	faults sftptest.Faults
-	cfg    Config
+	cfg    sftppush.Config
 	// want
-	method    WriteMethod
+	method    sftppush.WriteMethod
 	renameErr bool
 	opens     []string // "tmp" or "final", in order
 	leftovers int
 }
 
 func TestSafeWrite(t *testing.T) {
-	noPosix := []string{posixRenameExt}
+	noPosix := []string{sftppush.PosixRenameExt}
 	cases := []safeWriteCase{
-		{name: "posix-rename replaces the old file", method: MethodPosixRename, opens: []string{"tmp"}},
+		{name: "posix-rename replaces the old file", method: sftppush.MethodPosixRename, opens: []string{"tmp"}},
 		{name: "plain rename removes the old file first", faults: sftptest.Faults{HideExtensions: noPosix},
-			method: MethodRename, opens: []string{"tmp"}},
+			method: sftppush.MethodRename, opens: []string{"tmp"}},
 		{name: "renames denied: in place, decided before uploading", faults: sftptest.Faults{HideExtensions: noPosix, DenyRename: true},
-			method: MethodInPlace, opens: []string{"final"}},
-		{name: "in place by configuration", cfg: Config{WriteInPlace: true},
-			method: MethodInPlace, opens: []string{"final"}},
+			method: sftppush.MethodInPlace, opens: []string{"final"}},
+		{name: "in place by configuration", cfg: sftppush.Config{WriteInPlace: true},
+			method: sftppush.MethodInPlace, opens: []string{"final"}},
 		{name: "rename fails after the upload: re-upload in place", faults: sftptest.Faults{DenyRename: true},
-			method: MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}},
+			method: sftppush.MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}},
 		{name: "plain rename cannot replace: re-upload in place", faults: sftptest.Faults{HideExtensions: noPosix, DenyRemove: true},
-			method: MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
+			method: sftppush.MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
 		{name: "rename fails and the temporary file stays", faults: sftptest.Faults{DenyRename: true, DenyRemove: true},
-			method: MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
+			method: sftppush.MethodInPlace, renameErr: true, opens: []string{"tmp", "final"}, leftovers: 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,8 +110,8 @@ func TestSafeWrite(t *testing.T) {
 			g := okGroup(t, 300_000)
 			want, _ := os.ReadFile(g.Main.Path)
 
-			res := newTestPusher(tc.cfg).Push(context.Background(), loopbackCreds(s, "/upload"), g)
-			if res.Status != StatusOK || res.Err != nil {
+			res := newTestPusher(tc.cfg).Push(context.Background(), s.Credentials("/upload"), g)
+			if res.Status != sftppush.StatusOK || res.Err != nil {
 				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 			}
 			if got := s.ReadFile("/upload/rec.mp4"); !bytes.Equal(got, want) {
@@ -158,21 +160,21 @@ func TestSafeWriteFailureCleanup(t *testing.T) {
 	cases := []struct {
 		name      string
 		faults    sftptest.Faults
-		reason    Reason
+		reason    sftppush.Reason
 		leftovers int
 	}{
-		{"no space", sftptest.Faults{QuotaBytes: 100_000}, ReasonNoSpace, 0},
-		{"no space, remove denied", sftptest.Faults{QuotaBytes: 100_000, DenyRemove: true}, ReasonNoSpace, 1},
-		{"short file", sftptest.Faults{DiscardAfterBytes: 65536}, ReasonSizeMismatch, 0},
-		{"connection lost", sftptest.Faults{DropAfterBytes: 100_000}, ReasonConnectionLost, 1},
+		{"no space", sftptest.Faults{QuotaBytes: 100_000}, sftppush.ReasonNoSpace, 0},
+		{"no space, remove denied", sftptest.Faults{QuotaBytes: 100_000, DenyRemove: true}, sftppush.ReasonNoSpace, 1},
+		{"short file", sftptest.Faults{DiscardAfterBytes: 65536}, sftppush.ReasonSizeMismatch, 0},
+		{"connection lost", sftptest.Faults{DropAfterBytes: 100_000}, sftppush.ReasonConnectionLost, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := serverWith(t, tc.faults)
 			s.WriteFile("/upload/rec.mp4", []byte("an older recording"))
-			res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 1<<20))
-			if res.Status != StatusUploadFailed || res.Reason != tc.reason {
+			res := newTestPusher(sftppush.Config{}).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 1<<20))
+			if res.Status != sftppush.StatusUploadFailed || res.Reason != tc.reason {
 				t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/%s", res.Status, res.Reason, res.Err, tc.reason)
 			}
 			if got := s.ReadFile("/upload/rec.mp4"); string(got) != "an older recording" {
@@ -199,8 +201,10 @@ func TestSafeWriteFailureCleanup(t *testing.T) {
 func TestSafeWriteHidesPartialFile(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{StallAfterBytes: 200_000})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan *Result)
-	go func() { done <- newTestPusher(Config{}).Push(ctx, loopbackCreds(s, "/upload"), okGroup(t, 1<<20)) }()
+	done := make(chan *sftppush.Result)
+	go func() {
+		done <- newTestPusher(sftppush.Config{}).Push(ctx, s.Credentials("/upload"), okGroup(t, 1<<20))
+	}()
 
 	var partial string
 	for partial == "" {
@@ -220,7 +224,7 @@ func TestSafeWriteHidesPartialFile(t *testing.T) {
 	}
 	cancel()
 	res := <-done
-	if res.Reason != ReasonUploadCanceled || len(res.Leftovers) != 1 || path.Base(res.Leftovers[0]) != partial {
+	if res.Reason != sftppush.ReasonUploadCanceled || len(res.Leftovers) != 1 || path.Base(res.Leftovers[0]) != partial {
 		t.Errorf("got %s/%s leftovers %v, want canceled with %s left over", res.Status, res.Reason, res.Leftovers, partial)
 	}
 }
@@ -233,20 +237,20 @@ func TestPushFileTakenAfterRename(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		faults sftptest.Faults
-		method WriteMethod
+		method sftppush.WriteMethod
 	}{
-		{"posix-rename", sftptest.Faults{TakeAway: "*.mp4"}, MethodPosixRename},
-		{"rename", sftptest.Faults{TakeAway: "*.mp4", HideExtensions: []string{posixRenameExt}}, MethodRename},
+		{"posix-rename", sftptest.Faults{TakeAway: "*.mp4"}, sftppush.MethodPosixRename},
+		{"rename", sftptest.Faults{TakeAway: "*.mp4", HideExtensions: []string{sftppush.PosixRenameExt}}, sftppush.MethodRename},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := serverWith(t, tc.faults)
 			g := okGroup(t, 50_000)
-			res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
-			if res.Status != StatusOK || res.Err != nil {
+			res := newTestPusher(sftppush.Config{}).Push(context.Background(), s.Credentials("/upload"), g)
+			if res.Status != sftppush.StatusOK || res.Err != nil {
 				t.Fatalf("got %s/%s %v, want OK: the file arrived", res.Status, res.Reason, res.Err)
 			}
 			fr := res.Files[0]
-			if fr.State != FileUploaded || fr.Method != tc.method {
+			if fr.State != sftppush.FileUploaded || fr.Method != tc.method {
 				t.Errorf("main file: %+v", fr)
 			}
 			if taken := s.Taken(); len(taken) != 1 || taken[0] != "/upload/rec.mp4" {
@@ -264,9 +268,9 @@ func TestPushFileTakenAfterRename(t *testing.T) {
 // folder problem: "no such file" means the folder only when creating in it.
 func TestPushInPlaceFileVanishes(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{TakeAway: "*.mp4"})
-	res := newTestPusher(Config{WriteInPlace: true}).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 50_000))
-	var e *Error
-	if res.Status != StatusUploadFailed || res.Reason != ReasonRemoteError || !errors.As(res.Err, &e) || e.Op != OpVerify || !errors.Is(res.Err, fs.ErrNotExist) {
+	res := newTestPusher(sftppush.Config{WriteInPlace: true}).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 50_000))
+	var e *sftppush.Error
+	if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonRemoteError || !errors.As(res.Err, &e) || e.Op != sftppush.OpVerify || !errors.Is(res.Err, fs.ErrNotExist) {
 		t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/remote_error at verify", res.Status, res.Reason, res.Err)
 	}
 }

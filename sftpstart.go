@@ -31,7 +31,7 @@ func openChannel(c *ssh.Client) (*ssh.Session, time.Duration, error) {
 // for its limits; an extra session takes the first one's from shared
 // instead, and gives up if the first one failed. On failure sess is
 // closed.
-func startSubsystem(sess *ssh.Session, g *guard, concurrency int, shared *sharedLimits) (*sftp.Client, *sftpHello, error) {
+func startSubsystem(sess *ssh.Session, g *guard, shared *sharedLimits) (*sftp.Client, *sftpHello, error) {
 	fail := func(err error) (*sftp.Client, *sftpHello, error) {
 		sess.Close()
 		return nil, nil, err
@@ -62,7 +62,7 @@ func startSubsystem(sess *ssh.Session, g *guard, concurrency int, shared *shared
 	}
 	opts := []sftp.ClientOption{
 		sftp.UseConcurrentWrites(true),
-		sftp.MaxConcurrentRequestsPerFile(concurrency),
+		sftp.MaxConcurrentRequestsPerFile(writeConcurrency),
 		sftp.MaxPacketUnchecked(writeSize(h.limits)),
 	}
 	sc, err := sftp.NewClientPipe(g.replies(&replayReader{first: h.version, r: r}), newInitSkipper(w), opts...)

@@ -42,9 +42,9 @@ var allStatuses = []Status{
 // Statuses returns the six statuses in the order the product documents them.
 func Statuses() []Status { return append([]Status(nil), allStatuses...) }
 
-// ParseStatus returns the Status named s. Names are matched exactly
+// parseStatus returns the Status named s. Names are matched exactly
 // (upper case, as the product writes them); anything else is an error.
-func ParseStatus(s string) (Status, error) {
+func parseStatus(s string) (Status, error) {
 	for _, st := range allStatuses {
 		if string(st) == s {
 			return st, nil
@@ -58,7 +58,7 @@ func (s Status) String() string { return string(s) }
 
 // Valid reports whether s is one of the six statuses.
 func (s Status) Valid() bool {
-	_, err := ParseStatus(string(s))
+	_, err := parseStatus(string(s))
 	return err == nil
 }
 
@@ -73,7 +73,7 @@ func (s Status) MarshalText() ([]byte, error) {
 
 // UnmarshalText implements encoding.TextUnmarshaler; unknown names are rejected.
 func (s *Status) UnmarshalText(b []byte) error {
-	st, err := ParseStatus(string(b))
+	st, err := parseStatus(string(b))
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestParseStatus(t *testing.T) {
+func TestParseStatusText(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string
@@ -27,12 +27,12 @@ func TestParseStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseStatus(tt.in)
+			got, err := parseStatus(tt.in)
 			if (err != nil) != tt.wantErr {
-				t.Fatalf("ParseStatus(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
+				t.Fatalf("parseStatus(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
 			}
 			if got != tt.want {
-				t.Fatalf("ParseStatus(%q) = %q, want %q", tt.in, got, tt.want)
+				t.Fatalf("parseStatus(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 			if !tt.wantErr && got.String() != tt.in {
 				t.Errorf("String() = %q, want %q", got.String(), tt.in)

@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sftppush/sftppush"
 
 	"github.com/sftppush/sftppush/internal/sshdtest"
 )
@@ -44,10 +46,10 @@ func TestPushStripedOpenSSH(t *testing.T) {
 			remote := filepath.Join(s.Home, "upload", g.Main.RemoteName)
 			t.Cleanup(func() { os.Remove(remote) })
 
-			p := stripedPusher(Config{MaxSessions: 4})
-			p.tune.together = tc.together
+			p := stripedPusher(sftppush.Config{MaxSessions: 4})
+			sftppush.SetStripeTuning(p, time.Second, testStripe, tc.together)
 			res := p.Push(context.Background(), sshdCreds(s, "upload"), g)
-			if res.Status != StatusOK || res.Err != nil {
+			if res.Status != sftppush.StatusOK || res.Err != nil {
 				t.Fatalf("got %s/%s %v\nsshd log:\n%s", res.Status, res.Reason, res.Err, s.Log())
 			}
 			fr := res.Files[0]
@@ -77,10 +79,10 @@ func TestPushStripedOpenSSHStripeDies(t *testing.T) {
 	rel, host := sshdtest.TempFolder(t)
 	const size = 6_000_011
 	g := okGroup(t, size)
-	cfg := Config{MaxSessions: 4}
+	cfg := sftppush.Config{MaxSessions: 4}
 	// Slow enough that the stripes are still being written when one dies.
 	cfg.DialContext = dialWrapped(func(c net.Conn) net.Conn { return &slowConn{Conn: c, rate: 2 << 20} })
-	done := make(chan *Result, 1)
+	done := make(chan *sftppush.Result, 1)
 	go func() { done <- stripedPusher(cfg).Push(context.Background(), sshdCreds(s, rel), g) }()
 
 	// Wait for four sftp-server processes and data in the temporary file.
@@ -112,11 +114,11 @@ func TestPushStripedOpenSSHStripeDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, _ := awaitResult(t, done, 60*time.Second)
-	if res.Status != StatusOK || res.Err != nil {
+	if res.Status != sftppush.StatusOK || res.Err != nil {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	fr := res.Files[0]
-	if fr.Sessions != 1 || !strings.Contains(errText(fr.StripeErr), "fell back") {
+	if fr.Sessions != 1 || !strings.Contains(sftppush.ErrText(fr.StripeErr), "fell back") {
 		t.Errorf("sessions %d, fallback %v: want the single-session rewrite, said", fr.Sessions, fr.StripeErr)
 	}
 	got, err := os.ReadFile(filepath.Join(host, "rec.mp4"))

@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"bytes"
@@ -11,74 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sftppush/sftppush"
+
 	"github.com/sftppush/sftppush/sftptest"
 )
-
-func TestSessionsFor(t *testing.T) {
-	const MiB = 1 << 20
-	cases := []struct {
-		name  string
-		size  int64
-		rtt   time.Duration
-		limit int
-		want  int
-	}{
-		{"snapshot far away", 100 << 10, 150 * time.Millisecond, 10, 1},
-		{"large file on a LAN", 1 << 30, 500 * time.Microsecond, 10, 1},
-		{"large file at 8 ms", 1 << 30, 8 * time.Millisecond, 10, 1},
-		{"large file at 10 ms", 1 << 30, 10 * time.Millisecond, 10, 2},
-		{"large file at 50 ms", 256 * MiB, 50 * time.Millisecond, 10, 6},
-		{"large file at 100 ms", 256 * MiB, 100 * time.Millisecond, 10, 10},
-		{"large file at 150 ms, capped", 256 * MiB, 150 * time.Millisecond, 10, 10},
-		{"capped by Config", 256 * MiB, 150 * time.Millisecond, 3, 3},
-		{"striping off", 256 * MiB, 150 * time.Millisecond, 1, 1},
-		{"just below two stripes", 2*minStripe - 1, time.Second, 10, 1},
-		{"two stripes", 2 * minStripe, time.Second, 10, 2},
-		{"size caps sessions", 5*minStripe + 7, time.Second, 10, 5},
-		{"20 MiB main file at 150 ms", 20 * MiB, 150 * time.Millisecond, 10, 1},
-		{"unknown round trip", 1 << 30, 0, 10, 1},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := sessionsFor(tc.size, tc.rtt, tc.limit, minStripe); got != tc.want {
-				t.Errorf("sessionsFor(%d, %v, %d) = %d, want %d", tc.size, tc.rtt, tc.limit, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestMaxSessionsDefault(t *testing.T) {
-	for in, want := range map[int]int{0: DefaultMaxSessions, -1: 1, 1: 1, 4: 4, 50: 50} {
-		if got := resolve(Config{MaxSessions: in}, stripeTuning{}).maxSessions; got != want {
-			t.Errorf("MaxSessions %d: got %d, want %d", in, got, want)
-		}
-	}
-}
-
-func TestStripesCoverTheFile(t *testing.T) {
-	for _, size := range []int64{1, stripeAlign - 1, stripeAlign + 1, 10*stripeAlign + 3, 1_000_003, 64 << 20} {
-		for n := 1; n <= 10; n++ {
-			s := newStripes(nil, size, n)
-			if s.count < 1 || s.count > int64(n*stripesPerSession) || s.width%stripeAlign != 0 {
-				t.Fatalf("size %d, n %d: %d stripes of %d", size, n, s.count, s.width)
-			}
-			var next int64
-			for {
-				off, end, ok := s.take()
-				if !ok {
-					break
-				}
-				if off != next || end <= off {
-					t.Fatalf("size %d, n %d: stripe [%d,%d) after %d", size, n, off, end, next)
-				}
-				next = end
-			}
-			if next != size {
-				t.Fatalf("size %d, n %d: stripes end at %d", size, n, next)
-			}
-		}
-	}
-}
 
 // testStripe is the minimum stripe the striping tests use, so that small
 // files are striped on loopback.
@@ -86,17 +22,17 @@ const testStripe = 64 << 10
 
 // stripedPusher forces striping on loopback: a pretend long round trip,
 // small stripes, every session taking one stripe.
-func stripedPusher(cfg Config) *Pusher {
+func stripedPusher(cfg sftppush.Config) *sftppush.Pusher {
 	p := newTestPusher(cfg)
-	p.tune = stripeTuning{rtt: time.Second, minStripe: testStripe, together: true}
+	sftppush.SetStripeTuning(p, time.Second, testStripe, true)
 	return p
 }
 
 // wantSessions is how many sessions write a file of size bytes when
 // sessionsFor picks n and every session takes one stripe.
 func wantSessions(size int64, n int) int {
-	n = sessionsFor(size, time.Second, n, testStripe)
-	return min(n, int(newStripes(nil, size, n).count))
+	n = sftppush.SessionsFor(size, time.Second, n, testStripe)
+	return min(n, sftppush.StripeCount(size, n))
 }
 
 func sameSHA256(t *testing.T, local string, remote []byte) {
@@ -112,31 +48,31 @@ func sameSHA256(t *testing.T, local string, remote []byte) {
 
 func TestPushStriped(t *testing.T) {
 	sizes := []int64{
-		2*testStripe - 1,       // below two stripes: one session
-		2 * testStripe,         // exactly two
-		2*testStripe + 1,       // just above
-		3*testStripe + 12345,   // odd
-		1_000_003,              // odd, all four sessions
-		4*stripeAlign*4 + 4099, // stripes of several packets
+		2*testStripe - 1,                // below two stripes: one session
+		2 * testStripe,                  // exactly two
+		2*testStripe + 1,                // just above
+		3*testStripe + 12345,            // odd
+		1_000_003,                       // odd, all four sessions
+		4*sftppush.StripeAlign*4 + 4099, // stripes of several packets
 	}
 	for _, size := range sizes {
 		t.Run(strconv.FormatInt(size, 10), func(t *testing.T) {
 			t.Parallel()
 			s := serverWith(t, sftptest.Faults{})
 			g := recording(t, int(size))
-			res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
-			if res.Status != StatusOK || res.Err != nil {
+			res := stripedPusher(sftppush.Config{MaxSessions: 4}).Push(context.Background(), s.Credentials("/upload"), g)
+			if res.Status != sftppush.StatusOK || res.Err != nil {
 				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 			}
 			fr := res.Files[0]
 			want := wantSessions(size, 4)
-			if fr.Sessions != want || fr.StripeErr != nil || fr.Bytes != size || fr.State != FileUploaded {
+			if fr.Sessions != want || fr.StripeErr != nil || fr.Bytes != size || fr.State != sftppush.FileUploaded {
 				t.Errorf("main file: sessions %d (want %d), fallback %v, bytes %d, state %s", fr.Sessions, want, fr.StripeErr, fr.Bytes, fr.State)
 			}
 			sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
 			for i, x := range g.Extras {
 				sameSHA256(t, x.Path, s.ReadFile("/upload/"+filepath.Base(x.Path)))
-				if fr := res.Files[i+1]; fr.State != FileUploaded || fr.Sessions != wantSessions(fr.Size, 4) {
+				if fr := res.Files[i+1]; fr.State != sftppush.FileUploaded || fr.Sessions != wantSessions(fr.Size, 4) {
 					t.Errorf("extra %s: %+v", fr.Remote, fr)
 				}
 			}
@@ -147,7 +83,7 @@ func TestPushStriped(t *testing.T) {
 			opens := 0
 			for _, o := range s.Opens() {
 				// The safe write uploads under a temporary name.
-				if strings.HasPrefix(o.Path, "/upload/.rec.mp4.") && strings.HasSuffix(o.Path, TempSuffix) {
+				if strings.HasPrefix(o.Path, "/upload/.rec.mp4.") && strings.HasSuffix(o.Path, sftppush.TempSuffix) {
 					opens++
 				}
 			}
@@ -164,8 +100,8 @@ func TestPushStripedRewrites(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
 	s.WriteFile("/upload/rec.mp4", bytes.Repeat([]byte("old"), 400_000))
 	g := okGroup(t, 500_001)
-	res := stripedPusher(Config{MaxSessions: 3}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
-	if res.Status != StatusOK || res.Files[0].Sessions != 3 {
+	res := stripedPusher(sftppush.Config{MaxSessions: 3}).Push(context.Background(), s.Credentials("/upload"), g)
+	if res.Status != sftppush.StatusOK || res.Files[0].Sessions != 3 {
 		t.Fatalf("got %s/%s %v, sessions %d", res.Status, res.Reason, res.Err, res.Files[0].Sessions)
 	}
 	sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
@@ -176,8 +112,8 @@ func TestPushStripedFallback(t *testing.T) {
 	cases := []struct {
 		name   string
 		faults func() sftptest.Faults
-		status Status
-		reason Reason
+		status sftppush.Status
+		reason sftppush.Reason
 	}{
 		{
 			// The last stripe, an extra session's, fails once mid-way: the
@@ -186,14 +122,14 @@ func TestPushStripedFallback(t *testing.T) {
 			faults: func() sftptest.Faults {
 				return sftptest.Faults{FailWrites: &sftptest.WriteFailure{Off: size - 100_000, Len: 1, Times: 1}}
 			},
-			status: StatusOK, reason: ReasonNone,
+			status: sftppush.StatusOK, reason: sftppush.ReasonNone,
 		},
 		{
 			name: "the first stripe fails mid-way",
 			faults: func() sftptest.Faults {
 				return sftptest.Faults{FailWrites: &sftptest.WriteFailure{Off: 100_000, Len: 1, Times: 1}}
 			},
-			status: StatusOK, reason: ReasonNone,
+			status: sftppush.StatusOK, reason: sftppush.ReasonNone,
 		},
 		{
 			// Every write there fails: the rewrite fails too, and says why.
@@ -201,12 +137,12 @@ func TestPushStripedFallback(t *testing.T) {
 			faults: func() sftptest.Faults {
 				return sftptest.Faults{FailWrites: &sftptest.WriteFailure{Off: size / 2}}
 			},
-			status: StatusUploadFailed, reason: ReasonRemoteError,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonRemoteError,
 		},
 		{
 			name:   "the server keeps fewer bytes",
 			faults: func() sftptest.Faults { return sftptest.Faults{DiscardAfterBytes: size - 10} },
-			status: StatusUploadFailed, reason: ReasonSizeMismatch,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonSizeMismatch,
 		},
 	}
 	for _, tc := range cases {
@@ -215,15 +151,15 @@ func TestPushStripedFallback(t *testing.T) {
 			f := tc.faults()
 			s := serverWith(t, f)
 			g := okGroup(t, size)
-			res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
+			res := stripedPusher(sftppush.Config{MaxSessions: 4}).Push(context.Background(), s.Credentials("/upload"), g)
 			if res.Status != tc.status || res.Reason != tc.reason {
 				t.Fatalf("got %s/%s %v, want %s/%s", res.Status, res.Reason, res.Err, tc.status, tc.reason)
 			}
 			fr := res.Files[0]
-			if fr.Sessions != 1 || !strings.Contains(errText(fr.StripeErr), "striped upload over") || !strings.Contains(errText(fr.StripeErr), "fell back") {
+			if fr.Sessions != 1 || !strings.Contains(sftppush.ErrText(fr.StripeErr), "striped upload over") || !strings.Contains(sftppush.ErrText(fr.StripeErr), "fell back") {
 				t.Errorf("sessions %d, fallback %v: want 1 and the fallback said", fr.Sessions, fr.StripeErr)
 			}
-			if tc.status == StatusOK {
+			if tc.status == sftppush.StatusOK {
 				sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
 				if f.FailWrites.Failed() != 1 {
 					t.Errorf("%d writes failed, want 1", f.FailWrites.Failed())
@@ -243,9 +179,9 @@ func TestPushNotStripedOnLoopback(t *testing.T) {
 		t.Skip("pushes 33 MiB")
 	}
 	s := serverWith(t, sftptest.Faults{})
-	g := okGroup(t, 2*minStripe+1)
-	res := newTestPusher(Config{}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
-	if res.Status != StatusOK {
+	g := okGroup(t, 2*sftppush.MinStripe+1)
+	res := newTestPusher(sftppush.Config{}).Push(context.Background(), s.Credentials("/upload"), g)
+	if res.Status != sftppush.StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if fr := res.Files[0]; fr.Sessions != 1 || fr.StripeErr != nil {
@@ -260,10 +196,10 @@ func TestPushNotStripedOnLoopback(t *testing.T) {
 // is all striping needs to know about the network.
 func TestHelloMeasuresRoundTrip(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
-	p := newTestPusher(Config{})
-	sess := testConnect(t, p, loopbackCreds(s, "/upload"))
-	if sess.rtt <= 0 || sess.rtt > 5*time.Second {
-		t.Fatalf("connection round trip %v: want positive", sess.rtt)
+	p := newTestPusher(sftppush.Config{})
+	sess := testConnect(t, p, s.Credentials("/upload"))
+	if rtt := sess.RTT(); rtt <= 0 || rtt > 5*time.Second {
+		t.Fatalf("connection round trip %v: want positive", rtt)
 	}
 }
 
@@ -275,11 +211,11 @@ func TestHelloMeasuresRoundTrip(t *testing.T) {
 func TestExtraSessionsStartEarlyAndTrim(t *testing.T) {
 	const delay = 50 * time.Millisecond // a channel open as slow as a 50 ms round trip
 	s := serverWith(t, sftptest.Faults{ChannelOpenDelay: delay})
-	p := newTestPusher(Config{})
-	p.tune = stripeTuning{minStripe: testStripe} // the measured round trips decide
+	p := newTestPusher(sftppush.Config{})
+	sftppush.SetStripeTuning(p, 0, testStripe, false) // the measured round trips decide
 	g := okGroup(t, 1_000_003)
-	res := p.Push(context.Background(), loopbackCreds(s, "/upload"), g)
-	if res.Status != StatusOK {
+	res := p.Push(context.Background(), s.Credentials("/upload"), g)
+	if res.Status != sftppush.StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if fr := res.Files[0]; fr.Sessions != 1 || fr.StripeErr != nil {
@@ -287,10 +223,10 @@ func TestExtraSessionsStartEarlyAndTrim(t *testing.T) {
 	}
 	sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
 	// At least the 50 ms the open took; a longer one may ask for more.
-	early := sessionsFor(1_000_003, delay, DefaultMaxSessions, testStripe)
+	early := sftppush.SessionsFor(1_000_003, delay, sftppush.MaxSessionsDefault, testStripe)
 	asked, _ := s.Channels()
-	if asked < early || asked > DefaultMaxSessions {
-		t.Errorf("%d channels asked for: want the first and %d to %d extra ones started early", asked, early-1, DefaultMaxSessions-1)
+	if asked < early || asked > sftppush.MaxSessionsDefault {
+		t.Errorf("%d channels asked for: want the first and %d to %d extra ones started early", asked, early-1, sftppush.MaxSessionsDefault-1)
 	}
 	if opens := len(s.Opens()); opens != 1 {
 		t.Errorf("%d opens for writing: want one, the trimmed sessions write nothing", opens)
@@ -317,8 +253,8 @@ func waitChannelsClosed(t *testing.T, s *sftptest.Server) {
 func TestPushStripedSizeOnClose(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{SizeOnClose: true})
 	g := okGroup(t, 1_000_003)
-	res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
-	if res.Status != StatusOK {
+	res := stripedPusher(sftppush.Config{MaxSessions: 4}).Push(context.Background(), s.Credentials("/upload"), g)
+	if res.Status != sftppush.StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if fr := res.Files[0]; fr.Sessions != wantSessions(fr.Size, 4) || fr.StripeErr != nil {
@@ -333,8 +269,8 @@ func TestPushStripedSizeOnClose(t *testing.T) {
 func TestExtraSessionsWhenTheFirstFails(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{RefuseSubsystem: true})
 	g := okGroup(t, 1_000_003)
-	res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
-	if res.Status != StatusLoginFailed || res.Reason != ReasonSubsystemUnavailable {
+	res := stripedPusher(sftppush.Config{MaxSessions: 4}).Push(context.Background(), s.Credentials("/upload"), g)
+	if res.Status != sftppush.StatusLoginFailed || res.Reason != sftppush.ReasonSubsystemUnavailable {
 		t.Fatalf("got %s/%s %v, want SFTP_LOGIN_FAILED/sftp_unavailable", res.Status, res.Reason, res.Err)
 	}
 	if asked, _ := s.Channels(); asked < 2 {
@@ -351,8 +287,8 @@ func TestPushStripedFallbackCountsEveryByte(t *testing.T) {
 	f := sftptest.Faults{FailWrites: &sftptest.WriteFailure{Off: size - 100_000, Len: 1, Times: 1}}
 	s := serverWith(t, f)
 	g := okGroup(t, size)
-	res := stripedPusher(Config{MaxSessions: 4}).Push(context.Background(), loopbackCreds(s, "/upload"), g)
-	if res.Status != StatusOK {
+	res := stripedPusher(sftppush.Config{MaxSessions: 4}).Push(context.Background(), s.Credentials("/upload"), g)
+	if res.Status != sftppush.StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	fr := res.Files[0]

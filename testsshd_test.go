@@ -1,9 +1,7 @@
 package sftppush
 
 import (
-	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"io"
 	"net"
@@ -114,18 +112,6 @@ func inMemSFTP(ch io.ReadWriteCloser) {
 
 func ed25519Signer(t testing.TB) ssh.Signer {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func ecdsaSigner(t testing.TB) ssh.Signer {
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sftppush
+package sftppush_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sftppush/sftppush"
 
 	"github.com/sftppush/sftppush/sftptest"
 )
@@ -74,16 +76,16 @@ func TestWatchdogEndsStalledUpload(t *testing.T) {
 	const limit = 2 * time.Second
 	s := serverWith(t, sftptest.Faults{StallAfterBytes: 200_000})
 	start := time.Now()
-	res := newTestPusher(Config{StallTimeout: limit}).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 4<<20))
+	res := newTestPusher(sftppush.Config{StallTimeout: limit}).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 4<<20))
 	took := time.Since(start)
 	t.Logf("stalled push ended after %v (StallTimeout %v)", took, limit)
-	if res.Status != StatusUploadFailed || res.Reason != ReasonStalled {
+	if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonStalled {
 		t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/stalled", res.Status, res.Reason, res.Err)
 	}
 	if took > limit+3*time.Second {
 		t.Errorf("took %v, want at most the stall timeout %v plus 3s", took, limit)
 	}
-	if !strings.Contains(res.Err.Error(), "watchdog") || res.Entry.Reason != ReasonStalled {
+	if !strings.Contains(res.Err.Error(), "watchdog") || res.Entry.Reason != sftppush.ReasonStalled {
 		t.Errorf("err %v, entry reason %s: want the watchdog named", res.Err, res.Entry.Reason)
 	}
 	// The connection is gone, so the temporary file could not be removed.
@@ -96,17 +98,17 @@ func TestWatchdogEndsStalledUpload(t *testing.T) {
 // long before the watchdog.
 func TestKeepaliveEndsSilentConnection(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
-	cfg := Config{
+	cfg := sftppush.Config{
 		StallTimeout:      time.Minute,
 		KeepaliveInterval: 300 * time.Millisecond,
 		KeepaliveCountMax: 2,
 		DialContext:       dialWrapped(func(c net.Conn) net.Conn { return newFreezingConn(c, 500_000) }),
 	}
 	start := time.Now()
-	res := newTestPusher(cfg).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 4<<20))
+	res := newTestPusher(cfg).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 4<<20))
 	took := time.Since(start)
 	t.Logf("silent connection: push ended after %v", took)
-	if res.Status != StatusUploadFailed || res.Reason != ReasonStalled {
+	if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonStalled {
 		t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/stalled", res.Status, res.Reason, res.Err)
 	}
 	if !strings.Contains(res.Err.Error(), "keepalive") {
@@ -121,14 +123,14 @@ func TestKeepaliveEndsSilentConnection(t *testing.T) {
 // time without progress, not the length of the upload.
 func TestWatchdogSparesSlowUpload(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
-	cfg := Config{
+	cfg := sftppush.Config{
 		StallTimeout: time.Second,
 		DialContext:  dialWrapped(func(c net.Conn) net.Conn { return &slowConn{Conn: c, rate: 1 << 20} }),
 	}
 	start := time.Now()
-	res := newTestPusher(cfg).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 3<<20))
+	res := newTestPusher(cfg).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 3<<20))
 	took := time.Since(start)
-	if res.Status != StatusOK {
+	if res.Status != sftppush.StatusOK {
 		t.Fatalf("got %s/%s %v after %v", res.Status, res.Reason, res.Err, took)
 	}
 	if took < 2*cfg.StallTimeout {
@@ -140,28 +142,17 @@ func TestWatchdogSparesSlowUpload(t *testing.T) {
 // replies count as signs of life.
 func TestKeepaliveSparesIdleConnection(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{})
-	p := newTestPusher(Config{StallTimeout: -1, KeepaliveInterval: 100 * time.Millisecond, KeepaliveCountMax: 1})
-	sess := testConnect(t, p, loopbackCreds(s, "/upload"))
-	rx := sess.guard.rx.Load()
+	p := newTestPusher(sftppush.Config{StallTimeout: -1, KeepaliveInterval: 100 * time.Millisecond, KeepaliveCountMax: 1})
+	sess := testConnect(t, p, s.Credentials("/upload"))
+	rx := sess.Received()
 	time.Sleep(time.Second) // ten intervals, idle
-	if cause := sess.guard.stalled(); cause != nil {
+	if cause := sess.Stalled(); cause != nil {
 		t.Fatalf("the guard closed an idle healthy connection: %v", cause)
 	}
-	if sess.guard.rx.Load() == rx {
+	if sess.Received() == rx {
 		t.Errorf("nothing arrived while idle: no keepalive was sent")
 	}
-	if _, err := sess.sftp.Stat("/upload"); err != nil {
+	if _, err := sess.SFTP().Stat("/upload"); err != nil {
 		t.Errorf("the connection no longer works: %v", err)
-	}
-}
-
-func TestGuardDefaults(t *testing.T) {
-	p := resolve(Config{}, stripeTuning{})
-	if p.stallTimeout != 30*time.Second || p.keepalive != 5*time.Second || p.keepaliveCountMax != 3 {
-		t.Errorf("zero Config: stall %v, keepalive %v x %d; want 30s, 5s x 3", p.stallTimeout, p.keepalive, p.keepaliveCountMax)
-	}
-	off := resolve(Config{StallTimeout: -1, KeepaliveInterval: -1}, stripeTuning{})
-	if off.stallTimeout != 0 || off.keepalive != 0 {
-		t.Errorf("negative values: stall %v, keepalive %v; want both off", off.stallTimeout, off.keepalive)
 	}
 }

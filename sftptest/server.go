@@ -66,31 +66,36 @@ type Server struct {
 	// against "/". It is set by NewUnstartedServer, so files can be laid
 	// out before Start.
 	Root string
-	// HostKey is the server's ed25519 host key, generated once per server
-	// by NewUnstartedServer.
+	// HostKeys are the server's host keys, offered in this order:
+	// NewUnstartedServer puts one fresh ed25519 key here. Set them before
+	// Start to serve other key types, or several, as a server with RSA,
+	// ECDSA and ed25519 keys does.
+	HostKeys []ssh.Signer
+	// HostKey is the public key of HostKeys[0], set by NewUnstartedServer
+	// and again by Start.
 	HostKey ssh.PublicKey
 
-	t      TB
-	signer ssh.Signer
-	root   *os.Root
-	ln     net.Listener
-	done   chan struct{} // closed by Close: releases stalled handlers
-	wg     sync.WaitGroup
+	t    TB
+	root *os.Root
+	ln   net.Listener
+	done chan struct{} // closed by Close: releases stalled handlers
+	wg   sync.WaitGroup
 
 	startOnce sync.Once
 	closeOnce sync.Once
 
-	mu        sync.Mutex
-	closing   bool
-	live      map[*serverConn]struct{}
-	nconns    int
-	logins    int
-	channels  int
-	open      int // session channels open now
-	opens     []Open
-	writing   map[string]int // handles open for writing, by path
-	quotaUsed int64
-	taken     []string // SFTP paths moved away by Faults.TakeAway
+	mu            sync.Mutex
+	closing       bool
+	live          map[*serverConn]struct{}
+	nconns        int
+	logins        int
+	passwordTries int
+	channels      int
+	open          int // session channels open now
+	opens         []Open
+	writing       map[string]int // handles open for writing, by path
+	quotaUsed     int64
+	taken         []string // SFTP paths moved away by Faults.TakeAway
 }
 
 // Open records one file opened for writing.
@@ -131,12 +136,12 @@ func NewUnstartedServer(t TB) *Server {
 		t.Fatalf("sftptest: host public key: %v", err)
 	}
 	return &Server{
-		Root:    t.TempDir(),
-		HostKey: hostKey,
-		t:       t,
-		signer:  signer,
-		done:    make(chan struct{}),
-		live:    make(map[*serverConn]struct{}),
+		Root:     t.TempDir(),
+		HostKeys: []ssh.Signer{signer},
+		HostKey:  hostKey,
+		t:        t,
+		done:     make(chan struct{}),
+		live:     make(map[*serverConn]struct{}),
 	}
 }
 
@@ -164,6 +169,10 @@ func (s *Server) Start() {
 	if s.Password == "" {
 		s.Password = randomPassword()
 	}
+	if len(s.HostKeys) == 0 {
+		s.t.Fatalf("sftptest: Server.HostKeys is empty")
+	}
+	s.HostKey = s.HostKeys[0].PublicKey()
 	root, err := os.OpenRoot(s.Root)
 	if err != nil {
 		s.t.Fatalf("sftptest: opening root: %v", err)
@@ -197,6 +206,9 @@ func (s *Server) sshConfig() *ssh.ServerConfig {
 			if err != nil {
 				return nil, err
 			}
+			s.mu.Lock()
+			s.passwordTries++
+			s.mu.Unlock()
 			if s.Faults.KeyboardInteractivePassword && len(answers) == 1 &&
 				subtle.ConstantTimeCompare([]byte(conn.User()), user)&subtle.ConstantTimeCompare([]byte(answers[0]), pass) == 1 {
 				s.mu.Lock()
@@ -208,6 +220,9 @@ func (s *Server) sshConfig() *ssh.ServerConfig {
 		}
 	} else {
 		config.PasswordCallback = func(conn ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+			s.mu.Lock()
+			s.passwordTries++
+			s.mu.Unlock()
 			userOK := subtle.ConstantTimeCompare([]byte(conn.User()), user)
 			passOK := subtle.ConstantTimeCompare(password, pass)
 			if userOK&passOK != 1 {
@@ -219,7 +234,9 @@ func (s *Server) sshConfig() *ssh.ServerConfig {
 			return nil, nil
 		}
 	}
-	config.AddHostKey(s.signer)
+	for _, k := range s.HostKeys {
+		config.AddHostKey(k)
+	}
 	return config
 }
 
@@ -433,6 +450,15 @@ func (s *Server) Logins() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.logins
+}
+
+// PasswordTries reports how many times a client sent a password, right
+// or wrong: zero proves that a client refused the server before sending
+// one (a host-key check, say).
+func (s *Server) PasswordTries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.passwordTries
 }
 
 // Opens returns every successful open of a file for writing, in the order

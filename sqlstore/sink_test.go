@@ -148,7 +148,7 @@ func TestStoreFailedWrite(t *testing.T) {
 			}
 			defer conn.ExecContext(ctx, "ROLLBACK")
 
-			var sink sftppush.MemorySink
+			var sink sftptest.MemorySink
 			start := time.Now()
 			res := newPusher(sftppush.MultiSink(s, &sink)).Push(ctx, creds, okGroup(t, 1000))
 			took := time.Since(start)

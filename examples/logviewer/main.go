@@ -156,8 +156,8 @@ func serveLogs(w http.ResponseWriter, r *http.Request, store *sqlstore.Store) {
 	code := http.StatusOK
 	q := sqlstore.Query{Limit: pageSize, Account: f.Account, RecordingID: f.Recording, Cursor: r.FormValue("cursor")}
 	if f.Status != "" {
-		st, err := sftppush.ParseStatus(f.Status)
-		if err != nil {
+		var st sftppush.Status
+		if err := st.UnmarshalText([]byte(f.Status)); err != nil {
 			p.Problem, code = "Unknown status: pick one from the list.", http.StatusBadRequest
 		}
 		q.Status = st

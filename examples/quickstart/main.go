@@ -76,7 +76,7 @@ func run(out io.Writer) error {
 		return err
 	}
 
-	var sink sftppush.MemorySink
+	var sink sftptest.MemorySink
 	p := sftppush.New(sftppush.Config{
 		Sink: sftppush.MultiSink(&sink, store), ConnectTimeout: 10 * time.Second,
 		// The embedded server is on loopback, which pushes may not reach

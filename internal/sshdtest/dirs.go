@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/sftppush/sftppush/sftptest"
 )
 
 // JailBase is where ChrootDir makes its jails. OpenSSH accepts a
@@ -21,7 +19,7 @@ const JailBase = "/var/lib/sftppush-sshdtest"
 // component above it are root-owned and not group- or world-writable. It
 // holds an "upload" folder owned by the test user. It is removed on
 // t.Cleanup. Tests that want a broken chroot change its owner or mode.
-func ChrootDir(t sftptest.TB) string {
+func ChrootDir(t TB) string {
 	t.Helper()
 	EnsureUser(t)
 	if err := os.MkdirAll(JailBase, 0o755); err != nil {
@@ -43,7 +41,7 @@ func ChrootDir(t sftptest.TB) string {
 }
 
 // UserDir creates the directory dir owned by the test user, mode 0755.
-func UserDir(t sftptest.TB, dir string) {
+func UserDir(t TB, dir string) {
 	t.Helper()
 	uid, gid := UIDGID(t)
 	if err := os.Mkdir(dir, 0o755); err != nil {
@@ -59,7 +57,7 @@ func UserDir(t sftptest.TB, dir string) {
 // share the one test user do not see each other's files. It returns the
 // folder relative to the user's home (the SFTP login directory) and its
 // path on the host, and removes it on t.Cleanup.
-func TempFolder(t sftptest.TB) (rel, host string) {
+func TempFolder(t TB) (rel, host string) {
 	t.Helper()
 	home := EnsureUser(t)
 	host, err := os.MkdirTemp(filepath.Join(home, "upload"), "t-")
@@ -82,7 +80,7 @@ func TempFolder(t sftptest.TB) (rel, host string) {
 // e.g. "2m") on dir, owned by the test user, and unmounts it on t.Cleanup.
 // It returns an error, for the test to skip on, where mounting is not
 // permitted (no CAP_SYS_ADMIN, as in many containers).
-func MountTmpfs(t sftptest.TB, dir, size string) error {
+func MountTmpfs(t TB, dir, size string) error {
 	t.Helper()
 	uid, gid := UIDGID(t)
 	opts := fmt.Sprintf("size=%s,mode=0755,uid=%d,gid=%d", size, uid, gid)

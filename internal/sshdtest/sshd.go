@@ -23,8 +23,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/sftppush/sftppush/sftptest"
 )
 
 // User and Password are the test account the servers log in. The home
@@ -65,7 +63,7 @@ var userErr error
 // EnsureUser creates the test user with its password and an "upload" folder
 // in its home, once per process; it is idempotent across runs. It returns the
 // home directory.
-func EnsureUser(t sftptest.TB) string {
+func EnsureUser(t TB) string {
 	t.Helper()
 	userOnce.Do(func() { userErr = ensureUser() })
 	if userErr != nil {
@@ -103,7 +101,7 @@ func ensureUser() error {
 }
 
 // UIDGID returns the test user's numeric ids.
-func UIDGID(t sftptest.TB) (uid, gid int) {
+func UIDGID(t TB) (uid, gid int) {
 	t.Helper()
 	u, err := user.Lookup(User)
 	if err != nil {
@@ -134,7 +132,7 @@ type Server struct {
 // a "Match User ..." block. Lines given later override nothing earlier in
 // sshd (the first value of a keyword wins), so keywords set here are kept
 // out of the base when they appear in lines. It is stopped on t.Cleanup.
-func Start(t sftptest.TB, lines ...string) *Server {
+func Start(t TB, lines ...string) *Server {
 	t.Helper()
 	home := EnsureUser(t)
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil { // privilege separation directory
@@ -330,4 +328,13 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// TB is the part of testing.TB this package uses; *testing.T and
+// *testing.B satisfy it, and so does sftptest.Env for programs.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+	TempDir() string
 }

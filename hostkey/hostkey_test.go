@@ -1,10 +1,15 @@
-package sftppush
+package hostkey
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,7 +17,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sftppush/sftppush"
 	"github.com/sftppush/sftppush/sftptest"
+	"go.uber.org/goleak"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -41,33 +48,33 @@ func impostor(t *testing.T, real *sftptest.Server) (*sftptest.Server, func(ctx c
 // the same address is refused during the key exchange, before the password
 // is sent: the impostor, which would accept the password, never logs it in.
 func TestTOFURefusesChangedKeyBeforePassword(t *testing.T) {
-	real := serverWith(t, sftptest.Faults{})
+	real := newServer(t)
 	imp, toImpostor := impostor(t, real)
-	creds := loopbackCreds(real, "/upload")
+	creds := real.Credentials("/upload")
 	hostport := real.Addr
 
 	// The control: with no policy the impostor gets the password and the
 	// upload. This is what the policy prevents, and proves the test can see
 	// a password arrive.
-	if res := newTestPusher(Config{DialContext: toImpostor}).Push(context.Background(), creds, okGroup(t, 10)); res.Status != StatusOK {
+	if res := pusher(sftppush.Config{DialContext: toImpostor}).Push(context.Background(), creds, group(t)); res.Status != sftppush.StatusOK {
 		t.Fatalf("control push to the impostor: %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if imp.Logins() != 1 {
 		t.Fatalf("control: impostor logins %d, want 1", imp.Logins())
 	}
 
-	var store MemoryHostKeyStore
+	var store MemoryStore
 	pol := TrustOnFirstUse(&store)
-	if res := newTestPusher(Config{HostKeyPolicy: pol}).Push(context.Background(), creds, okGroup(t, 10)); res.Status != StatusOK {
+	if res := pusher(sftppush.Config{HostKeyPolicy: pol}).Push(context.Background(), creds, group(t)); res.Status != sftppush.StatusOK {
 		t.Fatalf("first use: %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if k, _ := store.Lookup(context.Background(), hostport); !sameKey(k, real.HostKey) {
 		t.Fatalf("pinned %v, want the real server's key", k)
 	}
 
-	var sink MemorySink
-	res := newTestPusher(Config{HostKeyPolicy: pol, DialContext: toImpostor, Sink: &sink}).Push(context.Background(), creds, okGroup(t, 10))
-	if res.Status != StatusConnectionTimeout || res.Reason != ReasonHostKeyChanged {
+	var sink sftptest.MemorySink
+	res := pusher(sftppush.Config{HostKeyPolicy: pol, DialContext: toImpostor, Sink: &sink}).Push(context.Background(), creds, group(t))
+	if res.Status != sftppush.StatusConnectionTimeout || res.Reason != sftppush.ReasonHostKeyChanged {
 		t.Fatalf("impostor: got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if n := imp.Logins(); n != 1 {
@@ -76,13 +83,13 @@ func TestTOFURefusesChangedKeyBeforePassword(t *testing.T) {
 	if n := imp.Connections(); n != 2 {
 		t.Errorf("impostor connections %d, want 2: the refused push must have reached it", n)
 	}
-	var he *HostKeyError
-	if !errors.As(res.Err, &he) || !he.Changed() {
-		t.Fatalf("err %v: want a *HostKeyError", res.Err)
+	var he *Error
+	if !errors.As(res.Err, &he) || !he.HostKeyChanged() {
+		t.Fatalf("err %v: want a *Error", res.Err)
 	}
 	oldFP, newFP := ssh.FingerprintSHA256(real.HostKey), ssh.FingerprintSHA256(imp.HostKey)
 	if he.HostPort != hostport || len(he.Known) != 1 || he.Known[0] != oldFP || he.Presented != newFP {
-		t.Errorf("HostKeyError %+v, want known %s presented %s", he, oldFP, newFP)
+		t.Errorf("Error %+v, want known %s presented %s", he, oldFP, newFP)
 	}
 	msg := res.Err.Error()
 	for _, want := range []string{oldFP, newFP, "Forget", "password was not sent"} {
@@ -90,7 +97,7 @@ func TestTOFURefusesChangedKeyBeforePassword(t *testing.T) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}
 	}
-	if e := sink.Entries()[0]; e.Reason != ReasonHostKeyChanged || e.HostKeyFingerprint != newFP {
+	if e := sink.Entries()[0]; e.Reason != sftppush.ReasonHostKeyChanged || e.HostKeyFingerprint != newFP {
 		t.Errorf("entry: reason %s, fingerprint %s", e.Reason, e.HostKeyFingerprint)
 	}
 
@@ -99,7 +106,7 @@ func TestTOFURefusesChangedKeyBeforePassword(t *testing.T) {
 	if err := store.Forget(context.Background(), hostport); err != nil {
 		t.Fatal(err)
 	}
-	if res := newTestPusher(Config{HostKeyPolicy: pol, DialContext: toImpostor}).Push(context.Background(), creds, okGroup(t, 10)); res.Status != StatusOK {
+	if res := pusher(sftppush.Config{HostKeyPolicy: pol, DialContext: toImpostor}).Push(context.Background(), creds, group(t)); res.Status != sftppush.StatusOK {
 		t.Fatalf("after Forget: %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if k, _ := store.Lookup(context.Background(), hostport); !sameKey(k, imp.HostKey) {
@@ -110,13 +117,13 @@ func TestTOFURefusesChangedKeyBeforePassword(t *testing.T) {
 // The store is keyed by host as typed, not by address: the same server
 // reached under another name is a new server for TOFU.
 func TestTOFUKeysByHostAsTyped(t *testing.T) {
-	s := serverWith(t, sftptest.Faults{})
-	var store MemoryHostKeyStore
+	s := newServer(t)
+	var store MemoryStore
 	r := sftptest.NewResolver(t, map[string]string{"Sftp.Customer.Example": "127.0.0.1"})
-	p := newTestPusher(Config{HostKeyPolicy: TrustOnFirstUse(&store), Resolver: r})
-	c := loopbackCreds(s, "/upload")
+	p := pusher(sftppush.Config{HostKeyPolicy: TrustOnFirstUse(&store), Resolver: r})
+	c := s.Credentials("/upload")
 	c.Host = "Sftp.Customer.Example"
-	if res := p.Push(context.Background(), c, okGroup(t, 10)); res.Status != StatusOK {
+	if res := p.Push(context.Background(), c, group(t)); res.Status != sftppush.StatusOK {
 		t.Fatalf("%s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	want := "sftp.customer.example:" + strconv.Itoa(s.Port)
@@ -125,9 +132,9 @@ func TestTOFUKeysByHostAsTyped(t *testing.T) {
 	}
 }
 
-// storeContract checks what every HostKeyStore must do, concurrent first
+// storeContract checks what every Store must do, concurrent first
 // uses included.
-func storeContract(t *testing.T, store HostKeyStore) {
+func storeContract(t *testing.T, store Store) {
 	ctx := context.Background()
 	a, b := ed25519Signer(t).PublicKey(), ecdsaSigner(t).PublicKey()
 	if k, err := store.Lookup(ctx, "h.example:22"); k != nil || err != nil {
@@ -183,12 +190,12 @@ func storeContract(t *testing.T, store HostKeyStore) {
 	}
 }
 
-func TestMemoryHostKeyStore(t *testing.T) { storeContract(t, new(MemoryHostKeyStore)) }
+func TestMemoryStore(t *testing.T) { storeContract(t, new(MemoryStore)) }
 
-func TestFileHostKeyStore(t *testing.T) {
+func TestFileStore(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "pins")
-	storeContract(t, NewFileHostKeyStore(path))
+	storeContract(t, NewFileStore(path))
 
 	// Only the final file is left: temporary files were renamed over it.
 	ents, _ := os.ReadDir(dir)
@@ -208,7 +215,7 @@ func TestFileHostKeyStore(t *testing.T) {
 // The file survives the store: a new store (a restarted service) sees the
 // pins, keeps lines it did not write, and an operator's deleted line is a
 // forgotten pin.
-func TestFileHostKeyStorePersistsAndKeepsForeignLines(t *testing.T) {
+func TestFileStorePersistsAndKeepsForeignLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "known_hosts")
 	foreign := "# pinned by hand\n|1|c2FsdHNhbHRzYWx0c2FsdHNhbHQ=|aGFzaGhhc2hoYXNoaGFzaGhhc2g= " + keyText(ed25519Signer(t).PublicKey()) + "\n@revoked * " + keyText(ed25519Signer(t).PublicKey()) + "\n"
 	if err := os.WriteFile(path, []byte(foreign), 0o600); err != nil {
@@ -216,10 +223,10 @@ func TestFileHostKeyStorePersistsAndKeepsForeignLines(t *testing.T) {
 	}
 	ctx := context.Background()
 	k := ed25519Signer(t).PublicKey()
-	if _, err := NewFileHostKeyStore(path).Pin(ctx, "a.example:22", k); err != nil {
+	if _, err := NewFileStore(path).Pin(ctx, "a.example:22", k); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := NewFileHostKeyStore(path).Lookup(ctx, "a.example:22"); !sameKey(got, k) {
+	if got, _ := NewFileStore(path).Lookup(ctx, "a.example:22"); !sameKey(got, k) {
 		t.Fatalf("a new store does not see the pin")
 	}
 	b, _ := os.ReadFile(path)
@@ -230,7 +237,7 @@ func TestFileHostKeyStorePersistsAndKeepsForeignLines(t *testing.T) {
 	if err := os.WriteFile(path, []byte(foreign), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := NewFileHostKeyStore(path).Lookup(ctx, "a.example:22"); got != nil {
+	if got, _ := NewFileStore(path).Lookup(ctx, "a.example:22"); got != nil {
 		t.Errorf("deleted line still pinned")
 	}
 }
@@ -254,20 +261,20 @@ func writeKnownHosts(t *testing.T, hostport string, keys ...ssh.PublicKey) strin
 }
 
 func TestKnownHosts(t *testing.T) {
-	s := serverWith(t, sftptest.Faults{})
+	s := newServer(t)
 	other := ed25519Signer(t).PublicKey()
 	tests := []struct {
 		name   string
 		keys   []ssh.PublicKey
 		host   string // hostport the file lists; "" means the server's
-		status Status
-		reason Reason
+		status sftppush.Status
+		reason sftppush.Reason
 	}{
-		{"listed", []ssh.PublicKey{s.HostKey}, "", StatusOK, ReasonNone},
-		{"listed among others", []ssh.PublicKey{other, s.HostKey}, "", StatusOK, ReasonNone},
-		{"changed", []ssh.PublicKey{other}, "", StatusConnectionTimeout, ReasonHostKeyChanged},
-		{"no entry", []ssh.PublicKey{s.HostKey}, "elsewhere.example:22", StatusConnectionTimeout, ReasonHostKeyUnknown},
-		{"other port", []ssh.PublicKey{s.HostKey}, "127.0.0.1:1", StatusConnectionTimeout, ReasonHostKeyUnknown},
+		{"listed", []ssh.PublicKey{s.HostKey}, "", sftppush.StatusOK, sftppush.ReasonNone},
+		{"listed among others", []ssh.PublicKey{other, s.HostKey}, "", sftppush.StatusOK, sftppush.ReasonNone},
+		{"changed", []ssh.PublicKey{other}, "", sftppush.StatusConnectionTimeout, sftppush.ReasonHostKeyChanged},
+		{"no entry", []ssh.PublicKey{s.HostKey}, "elsewhere.example:22", sftppush.StatusConnectionTimeout, sftppush.ReasonHostKeyUnknown},
+		{"other port", []ssh.PublicKey{s.HostKey}, "127.0.0.1:1", sftppush.StatusConnectionTimeout, sftppush.ReasonHostKeyUnknown},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,21 +287,21 @@ func TestKnownHosts(t *testing.T) {
 				t.Fatal(err)
 			}
 			logins := s.Logins()
-			res := newTestPusher(Config{HostKeyPolicy: pol}).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 10))
+			res := pusher(sftppush.Config{HostKeyPolicy: pol}).Push(context.Background(), s.Credentials("/upload"), group(t))
 			if res.Status != tc.status || res.Reason != tc.reason {
 				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 			}
-			if tc.status == StatusOK {
+			if tc.status == sftppush.StatusOK {
 				return
 			}
 			if s.Logins() != logins {
 				t.Errorf("the password was sent to an untrusted server")
 			}
-			var he *HostKeyError
+			var he *Error
 			if !errors.As(res.Err, &he) || he.Presented != ssh.FingerprintSHA256(s.HostKey) || he.Fix == "" {
 				t.Errorf("err %v", res.Err)
 			}
-			if tc.reason == ReasonHostKeyChanged && (len(he.Known) != 1 || he.Known[0] != ssh.FingerprintSHA256(other)) {
+			if tc.reason == sftppush.ReasonHostKeyChanged && (len(he.Known) != 1 || he.Known[0] != ssh.FingerprintSHA256(other)) {
 				t.Errorf("known %v, want %s", he.Known, ssh.FingerprintSHA256(other))
 			}
 		})
@@ -313,15 +320,14 @@ func TestKnownHosts(t *testing.T) {
 // ed25519 line as a changed key.
 func TestKnownHostsNegotiatesListedKeyType(t *testing.T) {
 	ed, ec := ed25519Signer(t), ecdsaSigner(t)
-	srv := newTestSSHServer(t, []ssh.Signer{ec, ed}, inMemSFTP)
-	creds := addrCreds(t, srv.Addr)
-	creds.Folder = "/"
+	srv := newServerWithKeys(t, ec, ed)
+	creds := srv.Credentials("/")
 	pol, err := KnownHosts(writeKnownHosts(t, srv.Addr, ed.PublicKey()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := newTestPusher(Config{HostKeyPolicy: pol}).Push(context.Background(), creds, okGroup(t, 10))
-	if res.Status != StatusOK {
+	res := pusher(sftppush.Config{HostKeyPolicy: pol}).Push(context.Background(), creds, group(t))
+	if res.Status != sftppush.StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 	if res.Entry.HostKeyFingerprint != ssh.FingerprintSHA256(ed.PublicKey()) {
@@ -330,25 +336,23 @@ func TestKnownHostsNegotiatesListedKeyType(t *testing.T) {
 
 	// The same check with x/crypto's default algorithms fails: the reason
 	// the policy sets them.
-	res = newTestPusher(Config{HostKeyPolicy: defaultAlgorithms{pol}}).Push(context.Background(), creds, okGroup(t, 10))
-	if res.Reason != ReasonHostKeyChanged {
+	res = pusher(sftppush.Config{HostKeyPolicy: defaultAlgorithms{pol}}).Push(context.Background(), creds, group(t))
+	if res.Reason != sftppush.ReasonHostKeyChanged {
 		t.Errorf("with default algorithms: got %s/%s %v; the test no longer shows the problem", res.Status, res.Reason, res.Err)
 	}
 
 	// A server that lost its listed key type still completes the key
 	// exchange and is reported as a changed key, not a handshake failure.
-	only := newTestSSHServer(t, []ssh.Signer{ec}, inMemSFTP)
+	only := newServerWithKeys(t, ec)
 	pol2, _ := KnownHosts(writeKnownHosts(t, only.Addr, ed.PublicKey()))
-	c2 := addrCreds(t, only.Addr)
-	c2.Folder = "/"
-	res = newTestPusher(Config{HostKeyPolicy: pol2}).Push(context.Background(), c2, okGroup(t, 10))
-	if res.Reason != ReasonHostKeyChanged || only.passwordCalls.Load() != 0 {
-		t.Errorf("lost key type: got %s/%s %v, password calls %d", res.Status, res.Reason, res.Err, only.passwordCalls.Load())
+	res = pusher(sftppush.Config{HostKeyPolicy: pol2}).Push(context.Background(), only.Credentials("/"), group(t))
+	if res.Reason != sftppush.ReasonHostKeyChanged || only.PasswordTries() != 0 {
+		t.Errorf("lost key type: got %s/%s %v, password tries %d", res.Status, res.Reason, res.Err, only.PasswordTries())
 	}
 }
 
 // defaultAlgorithms wraps a policy but leaves x/crypto's algorithm order.
-type defaultAlgorithms struct{ HostKeyPolicy }
+type defaultAlgorithms struct{ sftppush.HostKeyPolicy }
 
 func (defaultAlgorithms) HostKeyAlgorithms(context.Context, string, net.Addr) []string { return nil }
 
@@ -356,37 +360,72 @@ func (defaultAlgorithms) HostKeyAlgorithms(context.Context, string, net.Addr) []
 // does not look changed between pushes.
 func TestTOFUNegotiatesPinnedKeyType(t *testing.T) {
 	ed, ec := ed25519Signer(t), ecdsaSigner(t)
-	srv := newTestSSHServer(t, []ssh.Signer{ec, ed}, inMemSFTP)
-	var store MemoryHostKeyStore
+	srv := newServerWithKeys(t, ec, ed)
+	var store MemoryStore
 	if _, err := store.Pin(context.Background(), srv.Addr, ed.PublicKey()); err != nil {
 		t.Fatal(err)
 	}
-	creds := addrCreds(t, srv.Addr)
-	creds.Folder = "/"
-	res := newTestPusher(Config{HostKeyPolicy: TrustOnFirstUse(&store)}).Push(context.Background(), creds, okGroup(t, 10))
-	if res.Status != StatusOK {
+	creds := srv.Credentials("/")
+	res := pusher(sftppush.Config{HostKeyPolicy: TrustOnFirstUse(&store)}).Push(context.Background(), creds, group(t))
+	if res.Status != sftppush.StatusOK {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
 }
 
-// A policy of the caller's own returning a plain error refuses the key as
-// unknown, before the password.
-func TestCustomHostKeyPolicyError(t *testing.T) {
-	s := serverWith(t, sftptest.Faults{})
-	res := newTestPusher(Config{HostKeyPolicy: refuseAll{}}).Push(context.Background(), loopbackCreds(s, "/upload"), okGroup(t, 10))
-	if res.Status != StatusConnectionTimeout || res.Reason != ReasonHostKeyUnknown || !errors.Is(res.Err, errRefuseAll) {
-		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
-	}
-	if s.Logins() != 0 {
-		t.Error("password sent")
-	}
+// newServer starts an embedded server with an /upload folder.
+func newServer(t *testing.T) *sftptest.Server {
+	s := sftptest.NewServer(t)
+	s.MkdirAll("/upload")
+	return s
 }
 
-var errRefuseAll = errors.New("refused by test policy")
+// newServerWithKeys starts an embedded server that offers these host keys.
+func newServerWithKeys(t *testing.T, keys ...ssh.Signer) *sftptest.Server {
+	s := sftptest.NewUnstartedServer(t)
+	s.HostKeys = keys
+	s.Start()
+	return s
+}
 
-type refuseAll struct{}
+// pusher is a Pusher that may reach the loopback test servers.
+func pusher(cfg sftppush.Config) *sftppush.Pusher {
+	cfg.AllowNetworks = []netip.Prefix{sftptest.Loopback}
+	return sftppush.New(cfg)
+}
 
-func (refuseAll) HostKeyAlgorithms(context.Context, string, net.Addr) []string { return nil }
-func (refuseAll) CheckHostKey(context.Context, string, net.Addr, ssh.PublicKey) error {
-	return errRefuseAll
+// group is a recording of one small file.
+func group(t *testing.T) sftppush.Group {
+	path := filepath.Join(t.TempDir(), "rec.mp4")
+	if err := os.WriteFile(path, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return sftppush.Group{RecordingID: "rec-1", Main: sftppush.File{Path: path}}
+}
+
+func ed25519Signer(t testing.TB) ssh.Signer {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func ecdsaSigner(t testing.TB) ssh.Signer {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
 }

@@ -1,4 +1,4 @@
-package sftppush
+package hostkey
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
-// FileHostKeyStore is a HostKeyStore in a file in OpenSSH known_hosts
+// FileStore is a Store in a file in OpenSSH known_hosts
 // format, one line per pinned server ("[host]:port key-type base64", or
 // just "host" for port 22), so that ssh-keygen -F/-R and KnownHosts read
 // it as they read ~/.ssh/known_hosts. Lines it did not write (comments,
@@ -26,22 +26,22 @@ import (
 // read again for every call, so an operator may delete a line to re-pin
 // while the service runs. It is safe for concurrent use within one process;
 // processes must not share one file.
-type FileHostKeyStore struct {
+type FileStore struct {
 	path string
 	mu   sync.Mutex
 }
 
-// NewFileHostKeyStore returns a store in the file at path, which need not
+// NewFileStore returns a store in the file at path, which need not
 // exist yet; its directory must.
-func NewFileHostKeyStore(path string) *FileHostKeyStore {
-	return &FileHostKeyStore{path: path}
+func NewFileStore(path string) *FileStore {
+	return &FileStore{path: path}
 }
 
 // Path returns the file's path.
-func (f *FileHostKeyStore) Path() string { return f.path }
+func (f *FileStore) Path() string { return f.path }
 
-// Lookup implements HostKeyStore.
-func (f *FileHostKeyStore) Lookup(_ context.Context, hostport string) (ssh.PublicKey, error) {
+// Lookup implements Store.
+func (f *FileStore) Lookup(_ context.Context, hostport string) (ssh.PublicKey, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	lines, err := f.read()
@@ -52,8 +52,8 @@ func (f *FileHostKeyStore) Lookup(_ context.Context, hostport string) (ssh.Publi
 	return key, nil
 }
 
-// Pin implements HostKeyStore.
-func (f *FileHostKeyStore) Pin(_ context.Context, hostport string, key ssh.PublicKey) (ssh.PublicKey, error) {
+// Pin implements Store.
+func (f *FileStore) Pin(_ context.Context, hostport string, key ssh.PublicKey) (ssh.PublicKey, error) {
 	if key == nil {
 		return nil, errors.New("nil key")
 	}
@@ -73,9 +73,9 @@ func (f *FileHostKeyStore) Pin(_ context.Context, hostport string, key ssh.Publi
 	return key, nil
 }
 
-// Forget implements HostKeyStore: it removes every plain line naming the
+// Forget implements Store: it removes every plain line naming the
 // server.
-func (f *FileHostKeyStore) Forget(_ context.Context, hostport string) error {
+func (f *FileStore) Forget(_ context.Context, hostport string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	lines, err := f.read()
@@ -95,7 +95,7 @@ func (f *FileHostKeyStore) Forget(_ context.Context, hostport string) error {
 }
 
 // read returns the file's lines; a missing file has none.
-func (f *FileHostKeyStore) read() ([]string, error) {
+func (f *FileStore) read() ([]string, error) {
 	b, err := os.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -112,7 +112,7 @@ func (f *FileHostKeyStore) read() ([]string, error) {
 
 // write replaces the file atomically: a temporary file in the same
 // directory, synced, then renamed over it.
-func (f *FileHostKeyStore) write(lines []string) (err error) {
+func (f *FileStore) write(lines []string) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(f.path), "."+filepath.Base(f.path)+".tmp-*")
 	if err != nil {
 		return err
