@@ -83,71 +83,21 @@ func sessionsFor(size int64, rtt time.Duration, limit int, minStripe int64) int 
 // rewrite truncates it; every byte before size is ours.
 func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh bool) (used int, sent int64, err error) {
 	sh := newStripes(local, size, n)
-	n = min(n, int(sh.count))     // alignment may leave fewer stripes than sessions
+	n = min(n, int(sh.count)) // alignment may leave fewer stripes than sessions
+	r := newStripeRun(sh, n, c.set.stripe.together)
 	opened := make(chan struct{}) // closed once the first session's open is answered
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if fresh {
 		close(opened)
 		flags = os.O_WRONLY | os.O_CREATE
 	}
-
-	// Each session takes its first stripe (in tests, every session does
-	// before anyone writes; otherwise each starts as soon as it can),
-	// writes, waits until every session's writes have been answered, then
-	// closes its handle. The size check is sent at that moment too, beside
-	// the closes rather than after them: a write's status says the data is
-	// written, so the size is final already on servers like OpenSSH's. A
-	// server that only settles the size on close gets a second look once
-	// every handle is closed.
-	var ready, writing, wg sync.WaitGroup
-	together := c.set.stripe.together
-	if together {
-		ready.Add(n)
-	}
-	writing.Add(n)
-	var nused atomic.Int32
-	run := func(f *sftp.File) {
-		var off, end int64
-		var ok bool
-		if f != nil && !sh.aborted() {
-			off, end, ok = sh.take()
-		}
-		if together {
-			ready.Done()
-			ready.Wait()
-		}
-		wrote := f != nil && sh.work(f, off, end, ok)
-		writing.Done()
-		writing.Wait()
-		if f == nil {
-			return
-		}
-		if err := f.Close(); err != nil && wrote {
-			sh.abort(fmt.Errorf("closing a stripe's handle: %w", err))
-		}
-		if wrote {
-			nused.Add(1)
-		}
-	}
+	var wg sync.WaitGroup
 	for _, sl := range c.pool.slots[:n-1] {
-		wg.Go(func() {
-			// A session still starting when every stripe is taken has
-			// nothing left to do.
-			select {
-			case <-sl.done:
-			case <-sh.allTaken:
-			}
-			<-opened
-			var f *sftp.File
-			if c := sl.ready(); c != nil && !sh.aborted() && !sh.claimed() {
-				f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
-			}
-			run(f)
-		})
+		wg.Go(func() { r.extra(sl, remote, opened) })
 	}
 	early := int64(-1) // the size seen beside the closes; -1 if not asked or not answered
 	wg.Go(func() {
-		writing.Wait()
+		r.writing.Wait()
 		if sh.aborted() {
 			return
 		}
@@ -162,9 +112,9 @@ func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh
 	if !fresh {
 		close(opened)
 	}
-	run(main)
+	r.session(main)
 	wg.Wait()
-	used, sent = int(nused.Load()), sh.sent.Load()
+	used, sent = int(r.used.Load()), sh.sent.Load()
 	if err := sh.err(); err != nil {
 		return used, sent, err
 	}
@@ -179,6 +129,76 @@ func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh
 		return used, sent, fmt.Errorf("the server stored %d bytes of %d", fi.Size(), size)
 	}
 	return used, sent, nil
+}
+
+// stripeRun is one striped upload's sessions at work. Each session takes
+// its first stripe (in tests, every session does before anyone writes;
+// otherwise each starts as soon as it can), writes, waits until every
+// session's writes have been answered, then closes its handle. The size
+// check is sent at that moment too, beside the closes rather than after
+// them: a write's status says the data is written, so the size is final
+// already on servers like OpenSSH's. A server that only settles the size
+// on close gets a second look once every handle is closed.
+type stripeRun struct {
+	sh       *stripes
+	together bool
+	ready    sync.WaitGroup // with together: every session has its first stripe
+	writing  sync.WaitGroup // every session's writes are answered
+	used     atomic.Int32   // sessions that wrote
+}
+
+func newStripeRun(sh *stripes, n int, together bool) *stripeRun {
+	r := &stripeRun{sh: sh, together: together}
+	if together {
+		r.ready.Add(n)
+	}
+	r.writing.Add(n)
+	return r
+}
+
+// session is one session's part, over f; a nil f (a session the server
+// refused, or that cannot open the file) writes nothing but still takes
+// part in the waits.
+func (r *stripeRun) session(f *sftp.File) {
+	sh := r.sh
+	var off, end int64
+	var ok bool
+	if f != nil && !sh.aborted() {
+		off, end, ok = sh.take()
+	}
+	if r.together {
+		r.ready.Done()
+		r.ready.Wait()
+	}
+	wrote := f != nil && sh.work(f, off, end, ok)
+	r.writing.Done()
+	r.writing.Wait()
+	if f == nil {
+		return
+	}
+	if err := f.Close(); err != nil && wrote {
+		sh.abort(fmt.Errorf("closing a stripe's handle: %w", err))
+	}
+	if wrote {
+		r.used.Add(1)
+	}
+}
+
+// extra is an extra session's part: it opens remote once the first
+// session's open is answered, unless the file is already fully taken.
+func (r *stripeRun) extra(sl *poolSlot, remote string, opened <-chan struct{}) {
+	// A session still starting when every stripe is taken has nothing
+	// left to do.
+	select {
+	case <-sl.done:
+	case <-r.sh.allTaken:
+	}
+	<-opened
+	var f *sftp.File
+	if c := sl.ready(); c != nil && !r.sh.aborted() && !r.sh.claimed() {
+		f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
+	}
+	r.session(f)
 }
 
 // errStripeAborted stops the stripes still running once one has failed.

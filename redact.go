@@ -1,0 +1,91 @@
+package sftppush
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// redacted stands in for a non-empty password wherever credentials are shown.
+const redacted = "[REDACTED]"
+
+// shownPassword is what stands for the password in every output: nothing
+// when there is none (so a missing password is visible), else "[REDACTED]".
+func (c Credentials) shownPassword() string {
+	if c.Password == "" {
+		return ""
+	}
+	return redacted
+}
+
+// String returns the credentials with the password redacted, in the form
+// {Host:sftp.example.com Port:22 Username:alice Password:[REDACTED] Folder:/upload}.
+// Values that are empty or hold spaces, quotes or unprintable characters are
+// quoted as Go strings, so a hostile value cannot fake another field or a
+// log line. Port is shown as stored: 0 stays 0.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{Host:%s Port:%d Username:%s Password:%s Folder:%s}",
+		quoteIfNeeded(c.Host), c.Port, quoteIfNeeded(c.Username),
+		quoteIfNeeded(c.shownPassword()), quoteIfNeeded(c.Folder))
+}
+
+func quoteIfNeeded(s string) string {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
+		return r == '"' || r == '\\' || r == '{' || r == '}' || r == utf8.RuneError || unicode.IsSpace(r) || !strconv.IsPrint(r)
+	}) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// GoString returns a Go expression for the credentials with the password
+// redacted, for %#v.
+func (c Credentials) GoString() string {
+	return fmt.Sprintf("sftppush.Credentials{Host:%q, Port:%d, Username:%q, Password:%q, Folder:%q}",
+		c.Host, c.Port, c.Username, c.shownPassword(), c.Folder)
+}
+
+// Format implements fmt.Formatter so that no verb can reach the password:
+// %#v prints GoString, and every other verb (%v, %+v, %s, %q, %x, %X, %d,
+// ...) formats String, the redacted text, with the same flags and width.
+// fmt does not call Format for %p and %w when they are misused (see
+// Credentials).
+func (c Credentials) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		io.WriteString(f, c.GoString())
+		return
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())
+}
+
+// LogValue implements slog.LogValuer: the credentials log as a group of
+// host, port, username, password and folder, the password being
+// "[REDACTED]" (or "" when empty).
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("host", c.Host),
+		slog.Int("port", c.Port),
+		slog.String("username", c.Username),
+		slog.String("password", c.shownPassword()),
+		slog.String("folder", c.Folder),
+	)
+}
+
+// MarshalJSON writes the credentials as a JSON object with the keys host,
+// port, username, password and folder, the password being "[REDACTED]" (or
+// "" when empty). The keys decode back into Credentials, but the password
+// does not survive: do not store this output.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Host     string `json:"host"`
+		Port     int    `json:"port"`
+		Username string `json:"username"`
+		Password string `json:"password"`
+		Folder   string `json:"folder"`
+	}{c.Host, c.Port, c.Username, c.shownPassword(), c.Folder})
+}
