@@ -3,7 +3,6 @@ package sftppush_test
 import (
 	"context"
 	"fmt"
-	"net/netip"
 
 	"github.com/sftppush/sftppush"
 	"github.com/sftppush/sftppush/sftptest"
@@ -17,11 +16,8 @@ func ExamplePusher_Check() {
 	srv := sftptest.NewServer(env)
 	srv.MkdirAll("/upload")
 
-	p := sftppush.New(sftppush.Config{
-		// The embedded server listens on loopback, which the default policy refuses.
-		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-	})
-	creds := sftppush.Credentials{Host: srv.Host, Port: srv.Port, Username: srv.Username, Password: srv.Password, Folder: "/upload"}
+	p := sftppush.New(srv.Config()) // loopback allowed, the server's key trusted
+	creds := srv.Credentials("/upload")
 	res := p.Check(context.Background(), creds)
 	fmt.Println(res.Status, res.Reason, len(res.Leftovers))
 

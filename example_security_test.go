@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -68,8 +67,8 @@ func ExamplePusher_PushWithRetry() {
 	main := filepath.Join(dir, "rec.mp4")
 	os.WriteFile(main, []byte("video"), 0o644)
 
-	p := sftppush.New(sftppush.Config{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	creds := sftppush.Credentials{Host: srv.Host, Port: srv.Port, Username: srv.Username, Password: srv.Password, Folder: "/upload"}
+	p := sftppush.New(srv.Config()) // loopback allowed, the server's key trusted
+	creds := srv.Credentials("/upload")
 	policy := sftppush.RetryPolicy{Delays: []time.Duration{2 * time.Second, 5 * time.Second}, Jitter: 0.2}
 
 	results := p.PushWithRetry(context.Background(), creds, sftppush.Group{RecordingID: "rec-1", Main: sftppush.File{Path: main}}, policy)

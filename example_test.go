@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 
@@ -22,15 +21,11 @@ func ExamplePusher_Push() {
 	os.WriteFile(filepath.Join(dir, "rec.mp4"), make([]byte, 1<<20), 0o644)
 	os.WriteFile(filepath.Join(dir, "rec.jpg"), make([]byte, 10<<10), 0o644)
 
-	p := sftppush.New(sftppush.Config{
-		// The embedded server listens on loopback, which the default policy refuses.
-		AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-	})
-	res := p.Push(context.Background(), sftppush.Credentials{
-		Host: srv.Host, Port: srv.Port,
-		Username: srv.Username, Password: srv.Password,
-		Folder: "/upload",
-	}, sftppush.Group{
+	// srv.Config allows loopback, which the destination policy refuses by
+	// default, and trusts the server's host key; a service builds its
+	// Config itself, and takes the Credentials from the customer's form.
+	p := sftppush.New(srv.Config())
+	res := p.Push(context.Background(), srv.Credentials("/upload"), sftppush.Group{
 		RecordingID: "rec_1",
 		Main:        sftppush.File{Path: filepath.Join(dir, "rec.mp4")},
 		Extras:      []sftppush.File{{Path: filepath.Join(dir, "rec.jpg"), RemoteName: "snapshot.jpg"}},

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"time"
 
+	"github.com/pkg/sftp"
 	"github.com/sftppush/sftppush"
 	"golang.org/x/crypto/ssh"
 )
@@ -50,4 +52,37 @@ func (f fixedKey) CheckHostKey(_ context.Context, hostport string, _ net.Addr, k
 
 func (f fixedKey) HostKeyAlgorithms(context.Context, string, net.Addr) []string {
 	return []string{f.key.Type()}
+}
+
+// ClientConfig returns an ssh.ClientConfig that logs in to the server with
+// its Username and Password and accepts only its HostKey. Call it after
+// Start.
+func (s *Server) ClientConfig() *ssh.ClientConfig {
+	return &ssh.ClientConfig{
+		User:            s.Username,
+		Auth:            []ssh.AuthMethod{ssh.Password(s.Password)},
+		HostKeyCallback: ssh.FixedHostKey(s.HostKey),
+		Timeout:         10 * time.Second,
+	}
+}
+
+// Client dials the server with ClientConfig and starts an SFTP client,
+// failing the test on error. Both are closed by t.Cleanup, before the
+// server is.
+func (s *Server) Client() *sftp.Client {
+	s.t.Helper()
+	conn, err := ssh.Dial("tcp", s.Addr, s.ClientConfig())
+	if err != nil {
+		s.t.Fatalf("sftptest: ssh dial: %v", err)
+	}
+	c, err := sftp.NewClient(conn)
+	if err != nil {
+		conn.Close()
+		s.t.Fatalf("sftptest: sftp client: %v", err)
+	}
+	s.t.Cleanup(func() {
+		c.Close()
+		conn.Close()
+	})
+	return c
 }

@@ -3,6 +3,7 @@ package sftptest
 import (
 	"encoding/binary"
 	"io"
+	"path"
 	"sync"
 	"syscall"
 	"time"
@@ -263,4 +264,25 @@ func readString(b []byte) (s, rest []byte, ok bool) {
 func appendString(b, s []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
 	return append(b, s...)
+}
+
+// takedir is where TakeAway moves the files it takes.
+const takedir = "/.taken"
+
+// takeAway moves the file at the SFTP path p into takedir when its name
+// matches Faults.TakeAway, as a scanner watching the folder would.
+func (s *Server) takeAway(p string) {
+	if s.Faults.TakeAway == "" {
+		return
+	}
+	if ok, _ := path.Match(s.Faults.TakeAway, path.Base(p)); !ok || path.Dir(p) == takedir {
+		return
+	}
+	s.root.Mkdir(rel(takedir), 0o755)
+	to := path.Join(takedir, path.Base(p))
+	if s.root.Rename(rel(p), rel(to)) == nil {
+		s.mu.Lock()
+		s.taken = append(s.taken, p)
+		s.mu.Unlock()
+	}
 }

@@ -1,26 +1,16 @@
 package sftptest
 
 import (
-	"errors"
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/pkg/sftp"
 )
-
-// errServerClosed ends a request that was stalled until Close.
-var errServerClosed = errors.New("sftptest: server closed")
-
-// errDropped ends the write on which the server dropped the connection; no
-// reply reaches the client because the connection is already closed.
-var errDropped = errors.New("sftptest: connection dropped by DropAfterBytes")
 
 // handler serves one SFTP session over the server's Root.
 //
@@ -276,27 +266,6 @@ func (h *handler) PosixRename(r *sftp.Request) error {
 	return nil
 }
 
-// takedir is where TakeAway moves the files it takes.
-const takedir = "/.taken"
-
-// takeAway moves the file at the SFTP path p into takedir when its name
-// matches Faults.TakeAway, as a scanner watching the folder would.
-func (s *Server) takeAway(p string) {
-	if s.Faults.TakeAway == "" {
-		return
-	}
-	if ok, _ := path.Match(s.Faults.TakeAway, path.Base(p)); !ok || path.Dir(p) == takedir {
-		return
-	}
-	s.root.Mkdir(rel(takedir), 0o755)
-	to := path.Join(takedir, path.Base(p))
-	if s.root.Rename(rel(p), rel(to)) == nil {
-		s.mu.Lock()
-		s.taken = append(s.taken, p)
-		s.mu.Unlock()
-	}
-}
-
 // statvfsBlock is the block size StatVFS reports.
 const statvfsBlock = 4096
 
@@ -400,102 +369,4 @@ func (l lister) ListAt(dst []os.FileInfo, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
-}
-
-// file is an open file handle. Writes go through the server's faults.
-type file struct {
-	h      *handler
-	f      *os.File
-	path   string
-	append bool
-	write  bool // counted in Server.writing until closed
-	closed sync.Once
-
-	mu sync.Mutex // serialises appends, which must find the end of file
-}
-
-// ReadAt reads from the file unless the connection is stalled.
-func (f *file) ReadAt(p []byte, off int64) (int, error) {
-	if err := f.h.c.gate(); err != nil {
-		return 0, err
-	}
-	return f.f.ReadAt(p, off)
-}
-
-// WriteAt applies, in order: the connection's received-bytes faults
-// (DropAfterBytes, StallAfterBytes), FailWrites, DiscardAfterBytes,
-// QuotaBytes.
-func (f *file) WriteAt(p []byte, off int64) (int, error) {
-	c := f.h.c
-	if err := c.gate(); err != nil {
-		return 0, err
-	}
-	keep, fault := c.receive(len(p))
-	if f.h.s.Faults.FailWrites.hit(off, len(p)) {
-		return 0, pathErr("write", f.path, errWriteFailure)
-	}
-	n, err := f.store(p[:keep], off)
-	switch fault {
-	case faultDrop:
-		c.nc.Close()
-		return n, errDropped
-	case faultStall:
-		<-c.s.done
-		return n, errServerClosed
-	}
-	if err != nil {
-		return n, err
-	}
-	return len(p), nil
-}
-
-// store writes what DiscardAfterBytes and QuotaBytes let through.
-func (f *file) store(p []byte, off int64) (int, error) {
-	if f.append {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		fi, err := f.f.Stat()
-		if err != nil {
-			return 0, err
-		}
-		off = fi.Size()
-	}
-	if d := f.h.s.Faults.DiscardAfterBytes; d > 0 {
-		if off >= d {
-			return len(p), nil // acknowledged, never stored
-		}
-		if off+int64(len(p)) > d {
-			p = p[:d-off]
-		}
-	}
-	granted, qerr := f.h.s.reserve(len(p))
-	n, err := f.f.WriteAt(p[:granted], off)
-	if err != nil {
-		return n, err
-	}
-	if qerr != nil {
-		return n, qerr
-	}
-	return len(p), nil
-}
-
-// Close closes the file; on a stalled connection it first waits, like
-// every other request, for the server to close.
-func (f *file) Close() error {
-	defer f.closed.Do(func() {
-		if f.write {
-			f.h.s.mu.Lock()
-			f.h.s.writing[f.path]--
-			f.h.s.mu.Unlock()
-		}
-	})
-	if err := f.h.c.gate(); err != nil {
-		f.f.Close()
-		return err
-	}
-	err := f.f.Close()
-	if err == nil && f.write {
-		f.h.s.takeAway(f.path)
-	}
-	return err
 }

@@ -1,0 +1,200 @@
+// Package sftptest runs an SSH+SFTP server inside a test process, the way
+// net/http/httptest runs an HTTP server: on 127.0.0.1, on a random free port,
+// serving a temporary directory, with faults that a test can switch on to
+// see how a client copes with a misbehaving server.
+//
+// It also offers standalone misbehaving peers (a listener that never speaks,
+// one that answers with garbage, a closed port, a port whose connect hangs)
+// and an in-process DNS server behind a *net.Resolver.
+//
+// Everything here is test-only code: setup failures call t.Fatal or panic,
+// and every goroutine started is waited for on Close or in t.Cleanup, so
+// go.uber.org/goleak passes in the caller's tests.
+package sftptest
+
+import (
+	"crypto/subtle"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// serverConn is one accepted TCP connection and its fault bookkeeping.
+type serverConn struct {
+	s   *Server
+	num int
+	nc  net.Conn
+
+	mu       sync.Mutex
+	received int64 // bytes of file data received in write requests
+	stalled  bool
+}
+
+// sshConfig builds the server's ssh configuration from Faults.
+func (s *Server) sshConfig() *ssh.ServerConfig {
+	config := &ssh.ServerConfig{ServerVersion: ServerVersion}
+	user, pass := []byte(s.Username), []byte(s.Password)
+	if s.Faults.KeyboardInteractiveOnly {
+		config.KeyboardInteractiveCallback = func(conn ssh.ConnMetadata, ask ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+			// Ask, so a client can see it was offered the method.
+			answers, err := ask(conn.User(), "sftptest", []string{"Password: "}, []bool{false})
+			if err != nil {
+				return nil, err
+			}
+			s.mu.Lock()
+			s.passwordTries++
+			s.mu.Unlock()
+			if s.Faults.KeyboardInteractivePassword && len(answers) == 1 &&
+				subtle.ConstantTimeCompare([]byte(conn.User()), user)&subtle.ConstantTimeCompare([]byte(answers[0]), pass) == 1 {
+				s.mu.Lock()
+				s.logins++
+				s.mu.Unlock()
+				return nil, nil
+			}
+			return nil, errors.New("sftptest: keyboard-interactive authentication failed")
+		}
+	} else {
+		config.PasswordCallback = func(conn ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+			s.mu.Lock()
+			s.passwordTries++
+			s.mu.Unlock()
+			userOK := subtle.ConstantTimeCompare([]byte(conn.User()), user)
+			passOK := subtle.ConstantTimeCompare(password, pass)
+			if userOK&passOK != 1 {
+				return nil, errors.New("sftptest: wrong username or password")
+			}
+			s.mu.Lock()
+			s.logins++
+			s.mu.Unlock()
+			return nil, nil
+		}
+	}
+	for _, k := range s.HostKeys {
+		config.AddHostKey(k)
+	}
+	return config
+}
+
+// acceptLoop accepts connections until the listener is closed.
+func (s *Server) acceptLoop(config *ssh.ServerConfig) {
+	defer s.wg.Done()
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			return // closed by Close; anything else on loopback is fatal too
+		}
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+		s.nconns++
+		c := &serverConn{s: s, num: s.nconns, nc: nc}
+		s.live[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.serveConn(c, config)
+	}
+}
+
+// serveConn runs the SSH handshake and dispatches the connection's
+// channels until the connection ends.
+func (s *Server) serveConn(c *serverConn, config *ssh.ServerConfig) {
+	defer s.wg.Done()
+	defer func() {
+		c.nc.Close()
+		s.mu.Lock()
+		delete(s.live, c)
+		s.mu.Unlock()
+	}()
+
+	conn, chans, reqs, err := ssh.NewServerConn(c.nc, config)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+
+	// Global requests, keepalive@openssh.com among them, get a "false"
+	// reply: enough for a client's keepalive to see the server is alive.
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		ssh.DiscardRequests(reqs)
+	}()
+
+	for nch := range chans {
+		if nch.ChannelType() != "session" {
+			nch.Reject(ssh.UnknownChannelType, "sftptest serves session channels only")
+			continue
+		}
+		s.mu.Lock()
+		s.channels++
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if d := s.Faults.ChannelOpenDelay; d > 0 {
+				time.Sleep(d)
+			}
+			ch, chReqs, err := nch.Accept()
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.open++
+			s.mu.Unlock()
+			s.wg.Add(1)
+			s.serveSession(c, ch, chReqs)
+		}()
+	}
+}
+
+// serveSession answers a session channel's requests: "subsystem sftp"
+// starts the SFTP server; exec, shell, pty and everything else is refused.
+func (s *Server) serveSession(c *serverConn, ch ssh.Channel, reqs <-chan *ssh.Request) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		s.open--
+		s.mu.Unlock()
+	}()
+	defer ch.Close()
+	started := false
+	for req := range reqs {
+		ok := false
+		if req.Type == "subsystem" && !started && !s.Faults.RefuseSubsystem {
+			var sub struct{ Name string }
+			if ssh.Unmarshal(req.Payload, &sub) == nil && sub.Name == "sftp" {
+				ok = true
+			}
+		}
+		if req.WantReply {
+			req.Reply(ok, nil)
+		}
+		if ok {
+			started = true
+			s.wg.Add(1)
+			go s.serveSFTP(c, ch)
+		}
+	}
+}
+
+// serveSFTP runs pkg/sftp's request server on the channel with this
+// server's handlers, then closes the channel.
+func (s *Server) serveSFTP(c *serverConn, ch ssh.Channel) {
+	defer s.wg.Done()
+	var rwc io.ReadWriteCloser = ch
+	if len(s.Faults.HideExtensions) > 0 {
+		rwc = newExtensionFilter(ch, s.Faults.HideExtensions)
+	}
+	h := &handler{s: s, c: c}
+	rs := sftp.NewRequestServer(rwc, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h})
+	rs.Serve()
+	rs.Close()
+}
