@@ -408,7 +408,7 @@ func TestHostileSFTP(t *testing.T) {
 			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
-			// No watchdog here (issue 3 adds one): the caller's context
+			// With the watchdog off, the caller's context
 			// bounds a server that goes silent after login.
 			name:   "never answers Stat",
 			addr:   hostileSFTP(except(fxpStat, func(uint32, []byte) []byte { return nil })),

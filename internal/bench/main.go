@@ -5,7 +5,7 @@
 //	go run ./internal/bench            # full run: 1 GiB, setup x50, group, 64 at once, 4 GiB flatness
 //	go run ./internal/bench -smoke     # small files, one round (CI)
 //
-// With -wan it runs only the WAN rows instead (issue 7, wan.go): for each
+// With -wan it runs only the WAN rows instead (wan.go): for each
 // round trip (-rtts) and server TCP window (-windows) an internal/wanproxy
 // is put in front of the sshd, capped at -rate bytes/s per direction, and
 // a -wansize file is uploaded by OpenSSH sftp (defaults), rclone

@@ -146,7 +146,7 @@ func printTable(out io.Writer, rows []row) {
 		fmt.Fprintf(out, "| %s | %s%s | %.1f %s | %.1f-%.1f | %.2f %s | %.1f %s %s\n",
 			label, name, fails, med, unit, lo, hi, r.cpuFigure(), cpuUnit, r.rss/(1<<20), rssUnit, ratios)
 	}
-	// The third 1 GiB target compares with the transport limit.
+	// The third 1 GiB target compares with the transport limit.
 	for _, r := range rows {
 		if r.w.kind != kindSingle || r.contender != "Push" || len(r.wall) == 0 {
 			continue

@@ -14,7 +14,7 @@ import (
 	"github.com/sftppush/sftppush/internal/wanproxy"
 )
 
-// WAN mode (-wan, issue 7): the big file and a snapshot uploaded across
+// WAN mode (-wan): the big file and a snapshot uploaded across
 // emulated long links. Each row puts an internal/wanproxy in front of the
 // private sshd (each direction delayed by RTT/2, capped in bandwidth, at
 // most W bytes in flight toward the server as its TCP receive window would
@@ -30,7 +30,7 @@ var (
 	snapshotIDs = []string{"sftp", "push1", "push", "push-baseline"}
 )
 
-// snapshotSize is the snapshot row's file: issue 7's "a 100 KiB snapshot no
+// snapshotSize is the snapshot row's file: the target "a 100 KiB snapshot no
 // slower than today (extra sessions are opened only when they pay)".
 const snapshotSize = 100 << 10
 

@@ -3,7 +3,7 @@
 // "after" in one run. It speaks the child protocol of internal/bench
 // (bench -child push -host H -port P -user U -folder F [-repeat N]
 // [-parallel K] local[=remote] ..., the password in BENCH_PASSWORD) and uses
-// only API every commit since the destination policy (issue 4) has, so it
+// only API every commit since the destination policy has, so it
 // builds there unchanged:
 //
 //	git worktree add /tmp/before <commit>
