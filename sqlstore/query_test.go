@@ -104,11 +104,15 @@ func TestStoreQueryPaging(t *testing.T) {
 		base := queryBase
 		newestFirst := logQueryFixture(t, s)
 
-		// Pages stay stable while entries arrive: new ones (newer, older, at
+		// Pages stay stable while entries arrive: new ones (newer, and at
 		// the same time as the cursor) neither repeat nor hide old ones.
+		// A broken cursor would page forever; the bound makes it fail.
 		q := Query{Limit: 4}
 		var got []sftppush.LogEntry
 		for i := 0; ; i++ {
+			if i > len(newestFirst) {
+				t.Fatalf("still paging after %d pages of 4 for %d entries: the cursor does not advance", i, len(newestFirst))
+			}
 			p, err := s.Query(ctx, q)
 			if err != nil {
 				t.Fatal(err)
