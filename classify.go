@@ -45,15 +45,27 @@ func fail(op Op, subject string, c cause) *Error {
 
 // classify decides the Reason of a failed step and the error to report.
 // Precedence: the destination policy's refusal (nothing was sent), the
-// caller's cancellation, the watchdog's verdict (both close the
-// connection, which the step sees as a lost connection), a local read
+// caller's deadline and cancellation, the watchdog's verdict (all close
+// the connection, which the step sees as a lost connection), a local read
 // error, and then what the network or the server said, by the protocol.
+//
+// The caller's deadline is a time limit, not a change of mind: it ends the
+// attempt as the connect limit or the watchdog would.
 func classify(op Op, c cause) (Reason, error) {
 	err := c.err
 	connecting := op == OpDial || op == OpHandshake || op == OpSFTP
 	switch {
 	case isBlocked(err):
 		return ReasonBlockedByPolicy, err
+	case c.ctx != nil && errors.Is(c.ctx.Err(), context.DeadlineExceeded):
+		err = errors.Join(errAttemptDeadline, c.ctx.Err(), err)
+		switch op {
+		case OpDial:
+			return ReasonDialTimeout, err
+		case OpHandshake, OpSFTP:
+			return ReasonHandshakeTimeout, err
+		}
+		return ReasonStalled, err
 	case c.ctx != nil && c.ctx.Err() != nil && connecting:
 		if op == OpDial {
 			return ReasonConnectCanceled, err // the dialer's error already says so
@@ -96,6 +108,9 @@ func classify(op Op, c cause) (Reason, error) {
 	}
 	return r, err
 }
+
+// errAttemptDeadline says that the caller's time limit ended the attempt.
+var errAttemptDeadline = errors.New("the attempt's deadline (the caller's context) passed")
 
 // dialReason classifies an error from resolving or connecting.
 func dialReason(err error) Reason {

@@ -128,3 +128,36 @@ func TestPushIDNHost(t *testing.T) {
 		t.Errorf("entry host %q, want the ASCII form", res.Entry.Host)
 	}
 }
+
+// The caller's deadline is a time limit for the attempt: reaching it ends
+// the attempt as a timeout or a stall, which DefaultRetryable retries; the
+// caller cancelling is not retried.
+func TestDeadlineIsATimeLimit(t *testing.T) {
+	cases := []struct {
+		name   string
+		addr   func(t *testing.T) (sftppush.Credentials, sftppush.Group)
+		status sftppush.Status
+		reason sftppush.Reason
+	}{
+		{"while the handshake hangs", func(t *testing.T) (sftppush.Credentials, sftppush.Group) {
+			return addrCreds(t, sftptest.SilentListener(t)), okGroup(t, 10)
+		}, sftppush.StatusConnectionTimeout, sftppush.ReasonHandshakeTimeout},
+		{"while the upload hangs", func(t *testing.T) (sftppush.Credentials, sftppush.Group) {
+			return serverWith(t, sftptest.Faults{StallAfterBytes: 10_000}).Credentials("/upload"), okGroup(t, 1<<20)
+		}, sftppush.StatusUploadFailed, sftppush.ReasonStalled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			creds, g := tc.addr(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			res := newTestPusher(sftppush.Config{}).Push(ctx, creds, g)
+			if res.Status != tc.status || res.Reason != tc.reason || !errors.Is(res.Err, context.DeadlineExceeded) {
+				t.Fatalf("got %s/%s %v, want %s/%s wrapping context.DeadlineExceeded", res.Status, res.Reason, res.Err, tc.status, tc.reason)
+			}
+			if !sftppush.DefaultRetryable(res) {
+				t.Errorf("DefaultRetryable(%s) = false: a time limit passing may not happen next time", res.Reason)
+			}
+		})
+	}
+}

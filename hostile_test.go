@@ -408,11 +408,12 @@ func TestHostileSFTP(t *testing.T) {
 			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonConnectionLost,
 		},
 		{
-			// With the watchdog off, the caller's context
-			// bounds a server that goes silent after login.
+			// The caller's deadline (2 s, before the watchdog's 30)
+			// bounds a server that goes silent after login, as a
+			// stall: a time limit, not a cancellation.
 			name:   "never answers Stat",
 			addr:   hostileSFTP(except(fxpStat, func(uint32, []byte) []byte { return nil })),
-			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonUploadCanceled,
+			status: sftppush.StatusUploadFailed, reason: sftppush.ReasonStalled,
 			within: 2 * time.Second,
 		},
 	})

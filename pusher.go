@@ -32,11 +32,20 @@ func New(cfg Config) *Pusher { return &Pusher{cfg: cfg} }
 //  5. close the connection and write one LogEntry to Config.Sink.
 //
 // When ctx is cancelled the connection is closed at once and Push returns
-// with ReasonConnectCanceled or ReasonUploadCanceled. Nothing Push starts
-// outlives it: no goroutine, socket or open file. A nil ctx is taken as
-// context.Background(), as a convenience; pass a real one.
+// with ReasonConnectCanceled or ReasonUploadCanceled. A deadline on ctx is
+// a time limit for the attempt instead: reaching it ends the attempt as
+// the connect limit or the watchdog would (ReasonDialTimeout,
+// ReasonHandshakeTimeout, ReasonStalled), and DefaultRetryable retries it.
+// Nothing Push starts outlives it: no goroutine, socket or open file. A nil
+// ctx is taken as context.Background(), as a convenience; pass a real one.
 func (p *Pusher) Push(ctx context.Context, creds Credentials, g Group) *Result {
 	return p.push(ctx, creds, g, 0)
+}
+
+// PushAttempt is Push for attempt number n of a schedule kept elsewhere, such
+// as a durable queue's: the same attempt, with n in LogEntry.Attempt.
+func (p *Pusher) PushAttempt(ctx context.Context, creds Credentials, g Group, n int) *Result {
+	return p.push(ctx, creds, g, n)
 }
 
 // push is Push with the attempt's number for LogEntry.Attempt (0: unknown).

@@ -105,13 +105,15 @@ func TestRedactionAudit(t *testing.T) {
 			return short, addr(sftptest.GarbageListener(t)), okGroup(t, 10), bg
 		},
 		sftppush.ReasonUploadCanceled: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
-			ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
+			ctx, cancel := context.WithCancel(bg)
 			t.Cleanup(cancel)
+			time.AfterFunc(300*time.Millisecond, cancel)
 			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{StallAfterBytes: 10_000}), "/upload"), okGroup(t, 1<<20), ctx
 		},
 		sftppush.ReasonConnectCanceled: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
-			ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
+			ctx, cancel := context.WithCancel(bg)
 			t.Cleanup(cancel)
+			time.AfterFunc(300*time.Millisecond, cancel)
 			return sftppush.Config{}, addr(sftptest.SilentListener(t)), okGroup(t, 10), ctx
 		},
 		sftppush.ReasonStalled: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {

@@ -49,7 +49,7 @@ func DefaultRetryPolicy() RetryPolicy {
 // further attempt: res is OK, the failure will not fix itself, or the
 // schedule is used up.
 func (p RetryPolicy) Next(n int, res *Result) (time.Duration, bool) {
-	if res == nil || res.Status == StatusOK || n < 1 || n > len(p.Delays) {
+	if res == nil || res.Status == StatusOK {
 		return 0, false
 	}
 	retryable := p.Retryable
@@ -57,6 +57,17 @@ func (p RetryPolicy) Next(n int, res *Result) (time.Duration, bool) {
 		retryable = DefaultRetryable
 	}
 	if !retryable(res) {
+		return 0, false
+	}
+	return p.Wait(n)
+}
+
+// Wait returns the jittered wait after attempt number n (1 for the first),
+// whatever its result, and false when the schedule allows no attempt
+// after it. A durable queue uses it where no Result is at hand: an attempt
+// whose worker died, one that never got to push.
+func (p RetryPolicy) Wait(n int) (time.Duration, bool) {
+	if n < 1 || n > len(p.Delays) {
 		return 0, false
 	}
 	d := p.Delays[n-1]

@@ -241,3 +241,31 @@ func TestPushWithRetryHonoursContext(t *testing.T) {
 		t.Errorf("%d results, %d entries", len(results), sink.Len())
 	}
 }
+
+// Wait is the schedule without a Result: the jittered wait after attempt
+// n, and false once the schedule allows no more.
+func TestRetryPolicyWait(t *testing.T) {
+	p := sftppush.RetryPolicy{Delays: []time.Duration{time.Minute, time.Hour}, Jitter: 0.1}
+	for n, want := range map[int]time.Duration{1: time.Minute, 2: time.Hour} {
+		d, ok := p.Wait(n)
+		if !ok || d < want*9/10 || d > want*11/10 {
+			t.Errorf("Wait(%d) = %v, %v; want %v ±10%%", n, d, ok, want)
+		}
+	}
+	for _, n := range []int{0, 3, -1} {
+		if d, ok := p.Wait(n); ok {
+			t.Errorf("Wait(%d) = %v, true; want no further attempt", n, d)
+		}
+	}
+}
+
+// PushAttempt numbers the attempt in its log entry, for a schedule kept
+// elsewhere.
+func TestPushAttemptNumbersTheEntry(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	var sink sftptest.MemorySink
+	res := newTestPusher(sftppush.Config{Sink: &sink}).PushAttempt(context.Background(), s.Credentials("/upload"), okGroup(t, 100), 7)
+	if res.Status != sftppush.StatusOK || res.Entry.Attempt != 7 || sink.Len() != 1 || sink.Entries()[0].Attempt != 7 {
+		t.Fatalf("got %s, entry attempt %d, %d entries", res.Status, res.Entry.Attempt, sink.Len())
+	}
+}
