@@ -47,6 +47,11 @@ type Faults struct {
 	// count stores the bytes below it and gets no reply.
 	DropAfterBytes int64
 
+	// DropConnections, if positive, limits DropAfterBytes to the first
+	// DropConnections TCP connections the server accepts, as a flaky link
+	// that recovers: later connections carry their files whole.
+	DropConnections int
+
 	// DiscardAfterBytes, if positive, acknowledges writes at file offsets
 	// at or beyond it without storing them, so the file ends up shorter
 	// than what the client sent.
@@ -123,6 +128,9 @@ func (c *serverConn) gate() error {
 // many of them may be stored and the fault, if any, that they set off.
 func (c *serverConn) receive(n int) (keep int, f fault) {
 	drop, stall := c.s.Faults.DropAfterBytes, c.s.Faults.StallAfterBytes
+	if first := c.s.Faults.DropConnections; first > 0 && c.num > first {
+		drop = 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	prev := c.received

@@ -536,3 +536,40 @@ func FuzzFilterVersion(f *testing.F) {
 		}
 	})
 }
+
+// DropConnections drops only the first connections; PeakConnections
+// counts those open at once.
+func TestDropConnectionsAndPeak(t *testing.T) {
+	s := NewUnstartedServer(t)
+	s.Faults = Faults{DropAfterBytes: 1000, DropConnections: 1}
+	s.Start()
+	data := make([]byte, 50_000)
+	c1 := s.Client()
+	f, err := c1.Create("/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(data); err == nil {
+		t.Error("the first connection carried 50000 bytes past DropAfterBytes 1000")
+	}
+	c2 := s.Client()
+	f2, err := c2.Create("/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f2.Write(data); err != nil {
+		t.Errorf("the second connection was dropped too: %v", err)
+	}
+	f2.Close()
+	if got := s.ReadFile("/b"); len(got) != len(data) {
+		t.Errorf("second file: %d bytes", len(got))
+	}
+	if p := s.PeakConnections(); p < 1 || p > 2 {
+		t.Errorf("PeakConnections = %d, want 1 or 2", p)
+	}
+	c3, c4 := s.Client(), s.Client()
+	_, _ = c3, c4
+	if p := s.PeakConnections(); p < 3 {
+		t.Errorf("PeakConnections = %d with three clients open, want at least 3", p)
+	}
+}

@@ -97,6 +97,7 @@ func (s *Server) acceptLoop(config *ssh.ServerConfig) {
 		s.nconns++
 		c := &serverConn{s: s, num: s.nconns, nc: nc}
 		s.live[c] = struct{}{}
+		s.peak = max(s.peak, len(s.live))
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go s.serveConn(c, config)

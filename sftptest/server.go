@@ -69,6 +69,7 @@ type Server struct {
 	closing       bool
 	live          map[*serverConn]struct{}
 	nconns        int
+	peak          int // most connections open at once
 	logins        int
 	passwordTries int
 	channels      int
@@ -201,6 +202,14 @@ func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.nconns
+}
+
+// PeakConnections reports the most TCP connections the server had open at
+// once, as a check that clients keep to a limit of connections per server.
+func (s *Server) PeakConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
 }
 
 // Channels reports how many session channels clients have asked the server
