@@ -260,3 +260,19 @@ func startQueue(t *testing.T, q testQueue) {
 		q.Stop(ctx)
 	})
 }
+
+// retryNow makes a waiting job available at once.
+func retryNow(t *testing.T, q testQueue, id int64) {
+	t.Helper()
+	type retrier interface {
+		retry(ctx context.Context, id int64) error
+	}
+	if err := q.(retrier).retry(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (q queueOf[TTx]) retry(ctx context.Context, id int64) error {
+	_, err := q.Client().JobRetry(ctx, id)
+	return err
+}
