@@ -50,6 +50,7 @@ func (a *attempt) push(ctx context.Context, g Group) {
 	}
 	defer c.close()
 	u := newUploader(c, a.creds.Folder)
+	u.startSweep()
 	for i := range a.files {
 		fr := &a.files[i]
 		if fr.State == FileMissing {
@@ -69,6 +70,11 @@ func (a *attempt) push(ctx context.Context, g Group) {
 			break
 		}
 	}
+	names := make([]string, len(a.files))
+	for i, f := range a.files {
+		names[i] = f.Remote
+	}
+	u.finishSweep(names, a.files[0].State == FileUploaded)
 	a.res.Leftovers = u.leftovers
 }
 

@@ -53,12 +53,14 @@ const (
 	maxNameBytes   = 255 // NAME_MAX on the servers we know
 )
 
+// tempRoom is how many bytes of the final name a temporary name keeps.
+const tempRoom = maxNameBytes - len(".") - len(".") - 8 - len(TempSuffix)
+
 // tempName returns a fresh temporary name for the file name.
 func tempName(name string) string {
 	var b [4]byte
 	rand.Read(b[:])
-	const room = maxNameBytes - len(".") - len(".") - 2*len(b) - len(TempSuffix)
-	return "." + truncateBytes(name, room) + "." + hex.EncodeToString(b[:]) + TempSuffix
+	return "." + truncateBytes(name, tempRoom) + "." + hex.EncodeToString(b[:]) + TempSuffix
 }
 
 // truncateBytes shortens s to at most n bytes without splitting a UTF-8

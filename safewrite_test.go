@@ -8,8 +8,10 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/sftppush/sftppush"
@@ -272,5 +274,35 @@ func TestPushInPlaceFileVanishes(t *testing.T) {
 	var e *sftppush.Error
 	if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonRemoteError || !errors.As(res.Err, &e) || e.Op != sftppush.OpVerify || !errors.Is(res.Err, fs.ErrNotExist) {
 		t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/remote_error at verify", res.Status, res.Reason, res.Err)
+	}
+}
+
+// A push removes the hidden temporary files that earlier attempts of its
+// names left behind, once older than the stall limit; a fresh one (a push
+// of the same name still writing it) and other names' are never touched.
+func TestPushSweepsStaleTemporaryFiles(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	stale := ".rec.mp4.0badc0de" + sftppush.TempSuffix
+	fresh := ".rec.mp4.12345678" + sftppush.TempSuffix
+	other := ".other.mp4.0badc0de" + sftppush.TempSuffix
+	look := ".rec.mp4.notahex!" + sftppush.TempSuffix
+	for _, n := range []string{stale, fresh, other, look} {
+		s.WriteFile("/upload/"+n, []byte("partial"))
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, n := range []string{stale, other, look} {
+		if err := os.Chtimes(s.Path("/upload/"+n), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := newTestPusher(sftppush.Config{}).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 10_000))
+	if res.Status != sftppush.StatusOK {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	names := dirNames(t, s.Path("/upload"))
+	want := []string{fresh, other, look, "rec.mp4"}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("folder holds %q, want %q: only the stale temporary file of rec.mp4 goes", names, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"time"
 )
 
 // uploader writes files into one folder over one connection, each verified
@@ -18,6 +19,10 @@ type uploader struct {
 	folder    string
 	method    WriteMethod // decided at the first upload
 	leftovers []string    // temporary files that could not be removed
+	sweep     *sweep      // the listing for stale temporary files (sweep.go)
+	// serverTime is the server's clock as the last verified file's
+	// modification time showed it: the reference for what is stale.
+	serverTime time.Time
 }
 
 func newUploader(c *conn, folder string) *uploader {
@@ -112,6 +117,9 @@ func (u *uploader) verify(ctx context.Context, remote string, size int64) *Error
 	}
 	if fi.Size() != size {
 		return newError(OpVerify, remote, ReasonSizeMismatch, fmt.Errorf("the server stored %d bytes of %d", fi.Size(), size))
+	}
+	if t := fi.ModTime(); t.After(u.serverTime) {
+		u.serverTime = t
 	}
 	return nil
 }
