@@ -48,7 +48,7 @@ func (a *attempt) push(ctx context.Context, g Group) {
 	if !ok {
 		return
 	}
-	defer c.close()
+	defer func() { c.close(ctx.Err() == nil && c.guard.stalled() == nil) }()
 	u := newUploader(c, a.creds.Folder)
 	u.startSweep()
 	for i := range a.files {

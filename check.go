@@ -17,7 +17,7 @@ func (a *attempt) runCheck(ctx context.Context) {
 	if !ok {
 		return
 	}
-	defer c.close()
+	defer func() { c.close(ctx.Err() == nil && c.guard.stalled() == nil) }()
 	u := newUploader(c, a.creds.Folder)
 	fr := &a.files[0]
 	probe := path.Join(a.creds.Folder, fr.Remote)

@@ -55,7 +55,7 @@ func connect(ctx context.Context, set *settings, dest destination, largest int64
 	// read or write in x/crypto or pkg/sftp at once.
 	c.stopCancel = context.AfterFunc(ctx, func() { tcp.Close() })
 	failed := func(op Op, err error, asked bool) (*conn, peer, *Error) {
-		c.close()
+		c.close(false)
 		return nil, pr, fail(op, dest.addr, cause{err: err, ctx: ctx, expired: !time.Now().Before(deadline), asked: asked})
 	}
 	if err := tcp.SetDeadline(deadline); err != nil {
@@ -127,10 +127,25 @@ func (c *conn) sessions(size int64) int {
 
 // close tears the connection down and waits until the SSH and SFTP clients'
 // goroutines have exited, so nothing outlives the Push. Every file has been
-// closed and verified by then, so the TCP connection is closed first: a
-// polite SFTP shutdown could hang on a stalled server.
-func (c *conn) close() {
+// closed and verified by then, so the TCP connection is closed without
+// SFTP's or SSH's goodbyes: a polite shutdown could hang on a stalled
+// server.
+//
+// With graceful (the push ended well, the connection is healthy) the
+// server is first told that we are done, by closing our direction of the
+// TCP connection, and the connection is closed once the server has closed
+// its side, or after a second: so the server has let go of the connection
+// when the push returns, and a push that waits for a free connection to the
+// same server (a limit per destination) does not start before. It costs
+// one round trip.
+func (c *conn) close(graceful bool) {
 	c.stopCancel()
+	if hc, ok := c.tcp.(interface{ CloseWrite() error }); graceful && ok && c.ssh != nil {
+		c.tcp.SetReadDeadline(time.Now().Add(time.Second))
+		if hc.CloseWrite() == nil {
+			c.ssh.Wait() // the server closes, or the deadline ends the read
+		}
+	}
 	c.tcp.Close()
 	c.guard.stop()
 	if c.sftp != nil {

@@ -62,7 +62,7 @@ func OpenConn(p *Pusher, creds Credentials) (*Conn, error) {
 	return c, nil
 }
 
-func (c *conn) Close()             { c.close() }
+func (c *conn) Close()             { c.close(false) }
 func (c *conn) RTT() time.Duration { return c.rtt }
 func (c *conn) Received() int64    { return c.guard.rx.Load() }
 func (c *conn) Stalled() error     { return c.guard.stalled() }

@@ -124,17 +124,21 @@ func newSchema(t *testing.T, dsn string) string {
 
 // schemaPool is a pool whose connections work in schema.
 func schemaPool(t testing.TB, dsn, schema string) *pgxpool.Pool {
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	pool, err := poolFor(dsn, schema)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
 	return pool
+}
+
+func poolFor(dsn, schema string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	return pgxpool.NewWithConfig(context.Background(), cfg)
 }
 
 // world is what a queue's lookups see: a server, credentials by

@@ -109,13 +109,14 @@ func (s *Server) acceptLoop(config *ssh.ServerConfig) {
 func (s *Server) serveConn(c *serverConn, config *ssh.ServerConfig) {
 	defer s.wg.Done()
 	defer func() {
+		s.forget(c)
 		c.nc.Close()
-		s.mu.Lock()
-		delete(s.live, c)
-		s.mu.Unlock()
 	}()
 
-	conn, chans, reqs, err := ssh.NewServerConn(c.nc, config)
+	// The connection is counted out as soon as the client's end shows,
+	// before x/crypto closes ours: a client that saw the close never sees
+	// it counted (PeakConnections).
+	conn, chans, reqs, err := ssh.NewServerConn(&endConn{Conn: c.nc, end: func() { s.forget(c) }}, config)
 	if err != nil {
 		return
 	}
@@ -198,4 +199,27 @@ func (s *Server) serveSFTP(c *serverConn, ch ssh.Channel) {
 	rs := sftp.NewRequestServer(rwc, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h})
 	rs.Serve()
 	rs.Close()
+}
+
+// forget counts a connection out of those open.
+func (s *Server) forget(c *serverConn) {
+	s.mu.Lock()
+	delete(s.live, c)
+	s.mu.Unlock()
+}
+
+// endConn calls end when a read first fails: the client closed, or the
+// connection broke.
+type endConn struct {
+	net.Conn
+	end  func()
+	once sync.Once
+}
+
+func (e *endConn) Read(p []byte) (int, error) {
+	n, err := e.Conn.Read(p)
+	if err != nil {
+		e.once.Do(e.end)
+	}
+	return n, err
 }
