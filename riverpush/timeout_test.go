@@ -95,3 +95,26 @@ func TestCancelDestination(t *testing.T) {
 		}
 	})
 }
+
+// Connections of their own (as processes would have) migrating one SQLite
+// file at once all succeed.
+func TestMigrateSQLiteConcurrently(t *testing.T) {
+	path := t.TempDir() + "/queue.sqlite"
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := OpenSQLite(path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer db.Close()
+			errs <- MigrateSQLite(context.Background(), db)
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
