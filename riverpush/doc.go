@@ -11,7 +11,7 @@
 // corrected password is used at the next attempt, and a deleted one
 // cancels the job without a push.
 //
-//	q, err := riverpush.NewPostgres(ctx, pool, riverpush.Config{
+//	q, err := riverpush.NewPostgres(pool, riverpush.Config{
 //		Credentials: lookupCredentials, // from the customer's saved form
 //		Group:       lookupFiles,       // from the recording's files on disk
 //		Push:        sftppush.Config{Sink: store},
