@@ -70,7 +70,7 @@ func run(ctx context.Context, out io.Writer, dsn string, n int) error {
 	var args []riverpush.Args
 	// Each run pushes its recordings anew, even into a PostgreSQL queue
 	// that still holds an earlier run's jobs.
-	run := time.Now().UTC().Format("20060102T150405.000")
+	batch := time.Now().UTC().Format("20060102T150405.000")
 	for i := range n {
 		id := fmt.Sprintf("rec-%d", i+1)
 		path := filepath.Join(dir, id+".mp4")
@@ -80,7 +80,7 @@ func run(ctx context.Context, out io.Writer, dsn string, n int) error {
 			return err
 		}
 		files[id] = path
-		args = append(args, riverpush.Args{DestinationID: "customer-1", RecordingID: id, PushID: run, Account: "acme", TotalBytes: int64(len(data))})
+		args = append(args, riverpush.Args{DestinationID: "customer-1", RecordingID: id, PushID: batch, Account: "acme", TotalBytes: int64(len(data))})
 	}
 
 	cfg := config(srv, files, out)
