@@ -3,6 +3,7 @@ package sftppush
 import (
 	"context"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -21,8 +22,9 @@ type conn struct {
 	pool *sessionPool  // extra sessions for striping (pool.go); nil if none
 	rtt  time.Duration // the shortest round trip seen while starting
 
-	guard      *guard      // keepalive and progress watchdog (watchdog.go)
-	stopCancel func() bool // unregisters the close-on-cancel hook
+	guard      *guard         // keepalive and progress watchdog (watchdog.go)
+	stopCancel func() bool    // unregisters the close-on-cancel hook
+	drains     sync.WaitGroup // the sessions' stderr readers (sftpstart.go)
 }
 
 // peer is what connecting learnt about the server, for the log entry: as
@@ -93,9 +95,9 @@ func (c *conn) startSessions(largest int64) error {
 	c.rtt = rtt
 	limits := newSharedLimits()
 	if n := c.wantSessions(largest) - 1; n > 0 {
-		c.pool = startPool(c.ssh, c.guard, n, limits)
+		c.pool = startPool(c.ssh, c.guard, n, limits, &c.drains)
 	}
-	sc, h, err := startSubsystem(ch, c.guard, nil)
+	sc, h, err := startSubsystem(ch, c.guard, nil, &c.drains)
 	limits.set(h) // nil when it failed: the extra sessions give up
 	if err != nil {
 		return err
@@ -156,4 +158,5 @@ func (c *conn) close(graceful bool) {
 		c.ssh.Wait()
 	}
 	c.pool.close() // after the connection: a session still starting fails at once
+	c.drains.Wait()
 }

@@ -507,3 +507,28 @@ func TestHostileRequestServer(t *testing.T) {
 }
 
 var errNoSpace = errors.New("no space left on device")
+
+// A server that logs to the session's stderr (sftp-server -e, through
+// sshd) must not freeze the channel: every session drains it, the extra
+// striping sessions too.
+func TestChattyServer(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults sftptest.Faults
+		p      func() *sftppush.Pusher
+	}{
+		{"4 MiB of log before VERSION", sftptest.Faults{StderrBeforeStart: 4 << 20}, func() *sftppush.Pusher { return newTestPusher(sftppush.Config{}) }},
+		{"32 KiB of log per reply", sftptest.Faults{StderrPerReply: 32 << 10}, func() *sftppush.Pusher { return newTestPusher(sftppush.Config{}) }},
+		{"32 KiB per reply, striped", sftptest.Faults{StderrPerReply: 32 << 10}, func() *sftppush.Pusher { return stripedPusher(sftppush.Config{MaxSessions: 4}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := serverWith(t, tc.faults)
+			g := okGroup(t, 4<<20)
+			res := tc.p().Push(context.Background(), s.Credentials("/upload"), g)
+			if res.Status != sftppush.StatusOK {
+				t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+			}
+			sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
+		})
+	}
+}

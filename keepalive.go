@@ -13,11 +13,11 @@ import (
 const keepaliveRequest = "keepalive@openssh.com"
 
 // keepalive closes the connection when the server has sent nothing for
-// countMax+1 intervals. Like OpenSSH's ServerAliveInterval, it asks only
-// when the connection has been silent for an interval: during an upload the
-// server's SFTP replies already prove it is alive, and a keepalive queued
-// behind megabytes of file data on a slow link would arrive late and be
-// mistaken for a dead server.
+// countMax+1 intervals, counted from the last byte received. Like OpenSSH's
+// ServerAliveInterval, it asks only when the connection has been silent for
+// an interval: during an upload the server's SFTP replies already prove it
+// is alive, and a keepalive queued behind megabytes of file data on a slow
+// link would arrive late and be mistaken for a dead server.
 func (g *guard) keepalive(c *ssh.Client, every time.Duration, countMax int) {
 	kick := make(chan struct{}, 1)
 	g.wg.Add(2)
@@ -39,29 +39,34 @@ func (g *guard) keepalive(c *ssh.Client, every time.Duration, countMax int) {
 	}()
 	go func() {
 		defer g.wg.Done()
-		t := time.NewTicker(every)
+		limit := time.Duration(countMax+1) * every
+		t := time.NewTimer(every)
 		defer t.Stop()
-		last, silent := g.rx.Load(), 0
 		for {
 			select {
 			case <-g.done:
 				return
 			case <-t.C:
 			}
-			if n := g.rx.Load(); n != last {
-				last, silent = n, 0
-				continue
-			}
-			silent++
-			if silent > countMax {
+			silent := g.silence()
+			if silent >= limit {
 				g.trip(&stallError{fmt.Sprintf("the server sent nothing for %v, not even a keepalive reply (Config.KeepaliveInterval %v, KeepaliveCountMax %d)",
-					time.Duration(silent)*every, every, countMax)})
+					silent.Round(time.Millisecond), every, countMax)})
 				return
 			}
-			select {
-			case kick <- struct{}{}:
-			default: // a request is still waiting for its reply
+			if silent >= every {
+				select {
+				case kick <- struct{}{}:
+				default: // a request is still waiting for its reply
+				}
 			}
+			// Next: the end of this interval of silence, or the limit.
+			t.Reset(min(every-silent%every, limit-silent))
 		}
 	}()
+}
+
+// silence is how long nothing has arrived from the server.
+func (g *guard) silence() time.Duration {
+	return time.Since(g.start) - time.Duration(g.rxAt.Load())
 }

@@ -25,7 +25,7 @@ type poolSlot struct {
 // limits from shared, so each costs the channel open, the subsystem
 // request and SFTP's INIT: three round trips, run beside the first
 // session's start.
-func startPool(c *ssh.Client, g *guard, n int, shared *sharedLimits) *sessionPool {
+func startPool(c *ssh.Client, g *guard, n int, shared *sharedLimits, drains *sync.WaitGroup) *sessionPool {
 	p := &sessionPool{}
 	for range n {
 		sl := &poolSlot{done: make(chan struct{})}
@@ -36,7 +36,7 @@ func startPool(c *ssh.Client, g *guard, n int, shared *sharedLimits) *sessionPoo
 			if err != nil {
 				return // refused (OpenSSH's MaxSessions): one session fewer
 			}
-			sl.c, _, _ = startSubsystem(sess, g, shared)
+			sl.c, _, _ = startSubsystem(sess, g, shared, drains)
 		})
 	}
 	return p

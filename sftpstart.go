@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -23,15 +24,18 @@ func openChannel(c *ssh.Client) (*ssh.Session, time.Duration, error) {
 }
 
 // startSubsystem starts the sftp subsystem on sess and an SFTP client on
-// it. It does what sftp.NewClient does, but leaves the channel's stderr to
-// the ssh package, which discards it, instead of a pipe nobody reads. Every
-// reply from the server counts as progress for g's watchdog.
+// it, as sftp.NewClient does. The session's stderr is read and discarded
+// for as long as the channel lives, by a goroutine that drains counts
+// (the connection waits for it when it closes): x/crypto discards stderr
+// only for commands, not for subsystems, and a server that logs there
+// (sftp-server -e) would otherwise fill the channel's window and freeze
+// it. Every reply from the server counts as progress for g's watchdog.
 //
 // shared is nil for a connection's first session, which asks the server
 // for its limits; an extra session takes the first one's from shared
 // instead, and gives up if the first one failed. On failure sess is
 // closed.
-func startSubsystem(sess *ssh.Session, g *guard, shared *sharedLimits) (*sftp.Client, *sftpHello, error) {
+func startSubsystem(sess *ssh.Session, g *guard, shared *sharedLimits, drains *sync.WaitGroup) (*sftp.Client, *sftpHello, error) {
 	fail := func(err error) (*sftp.Client, *sftpHello, error) {
 		sess.Close()
 		return nil, nil, err
@@ -44,6 +48,11 @@ func startSubsystem(sess *ssh.Session, g *guard, shared *sharedLimits) (*sftp.Cl
 	if err != nil {
 		return fail(err)
 	}
+	stderr, err := sess.StderrPipe()
+	if err != nil {
+		return fail(err)
+	}
+	drains.Go(func() { io.Copy(io.Discard, stderr) }) // ends with the channel
 	if err := sess.RequestSubsystem("sftp"); err != nil {
 		return fail(err)
 	}

@@ -33,6 +33,7 @@ type guard struct {
 	start time.Time    // progress is measured from here, on the monotonic clock
 	last  atomic.Int64 // time.Since(start) of the last progress
 	rx    atomic.Int64 // bytes received from the server
+	rxAt  atomic.Int64 // time.Since(start) of the last byte received
 
 	done chan struct{} // closed by stop
 	wg   sync.WaitGroup
@@ -70,6 +71,7 @@ func (c *rxConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.g.rx.Add(int64(n))
+		c.g.rxAt.Store(int64(time.Since(c.g.start)))
 	}
 	return n, err
 }

@@ -156,3 +156,50 @@ func TestKeepaliveSparesIdleConnection(t *testing.T) {
 		t.Errorf("the connection no longer works: %v", err)
 	}
 }
+
+// lastReadConn records when it last delivered bytes from the server, and
+// goes silent after freezeAfter bytes written, as freezingConn does.
+type lastReadConn struct {
+	*freezingConn
+	last atomic.Int64 // UnixNano of the last read with data
+}
+
+func (c *lastReadConn) Read(p []byte) (int, error) {
+	n, err := c.freezingConn.Read(p)
+	if n > 0 {
+		c.last.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+// The keepalive closes a silent connection KeepaliveCountMax+1 intervals
+// after the last byte from the server, not up to an interval later, and
+// says how long the silence was.
+func TestKeepaliveCountsFromTheLastByte(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	var conn *lastReadConn
+	const every, countMax = 500 * time.Millisecond, 2
+	cfg := sftppush.Config{
+		StallTimeout:      time.Minute,
+		KeepaliveInterval: every,
+		KeepaliveCountMax: countMax,
+		DialContext: dialWrapped(func(c net.Conn) net.Conn {
+			conn = &lastReadConn{freezingConn: newFreezingConn(c, 700_000)}
+			return conn
+		}),
+	}
+	res := newTestPusher(cfg).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 4<<20))
+	ended := time.Now()
+	if res.Reason != sftppush.ReasonStalled {
+		t.Fatalf("got %s/%s %v, want stalled", res.Status, res.Reason, res.Err)
+	}
+	silence := ended.Sub(time.Unix(0, conn.last.Load()))
+	limit := (countMax + 1) * every
+	t.Logf("closed %v after the last byte (limit %v): %v", silence.Round(time.Millisecond), limit, res.Err)
+	if silence < limit || silence > limit+250*time.Millisecond {
+		t.Errorf("closed %v after the last byte from the server, want %v (and not up to an interval later)", silence, limit)
+	}
+	if !strings.Contains(res.Err.Error(), "sent nothing for 1.5") {
+		t.Errorf("err %v: want the real silence, 1.5s", res.Err)
+	}
+}

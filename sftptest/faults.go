@@ -7,6 +7,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // Faults makes a Server misbehave. The zero value is a well-behaved
@@ -87,6 +89,14 @@ type Faults struct {
 	// that has a handle open for writing, as servers that store a file
 	// only when it is closed (object-store gateways) do.
 	SizeOnClose bool
+
+	// StderrBeforeStart and StderrPerReply make the SFTP server log to the
+	// session's standard error, as OpenSSH's sftp-server -e -l DEBUG3 does
+	// through sshd: that many bytes before its VERSION packet, and before
+	// each reply. A client that never reads the session's stderr fills
+	// the channel's window with it and then waits forever.
+	StderrBeforeStart int
+	StderrPerReply    int
 
 	// TakeAway, if not empty, is a path.Match pattern for file names (such
 	// as "*.mp4") that a customer's scanner takes as soon as they appear:
@@ -293,4 +303,33 @@ func (s *Server) takeAway(p string) {
 		s.taken = append(s.taken, p)
 		s.mu.Unlock()
 	}
+}
+
+// chattyChannel writes log lines to the channel's stderr before the SFTP
+// server's replies (StderrBeforeStart, StderrPerReply).
+type chattyChannel struct {
+	ssh.Channel
+	before, per int
+	mu          sync.Mutex
+	started     bool
+}
+
+// logLine is what the chatty server logs, over and over.
+var logLine = []byte("debug3: request 42: write \"/upload/rec.mp4\" (handle 0) off 262144 len 261120\n")
+
+func (c *chattyChannel) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.per
+	if !c.started {
+		c.started, n = true, c.before
+	}
+	for n > 0 {
+		k := min(n, len(logLine))
+		if _, err := c.Channel.Stderr().Write(logLine[:k]); err != nil {
+			return 0, err
+		}
+		n -= k
+	}
+	return c.Channel.Write(p)
 }

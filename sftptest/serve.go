@@ -192,8 +192,11 @@ func (s *Server) serveSession(c *serverConn, ch ssh.Channel, reqs <-chan *ssh.Re
 func (s *Server) serveSFTP(c *serverConn, ch ssh.Channel) {
 	defer s.wg.Done()
 	var rwc io.ReadWriteCloser = ch
+	if f := s.Faults; f.StderrBeforeStart > 0 || f.StderrPerReply > 0 {
+		rwc = &chattyChannel{Channel: ch, before: f.StderrBeforeStart, per: f.StderrPerReply}
+	}
 	if len(s.Faults.HideExtensions) > 0 {
-		rwc = newExtensionFilter(ch, s.Faults.HideExtensions)
+		rwc = newExtensionFilter(rwc, s.Faults.HideExtensions)
 	}
 	h := &handler{s: s, c: c}
 	rs := sftp.NewRequestServer(rwc, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h})
