@@ -306,3 +306,34 @@ func TestPushSweepsStaleTemporaryFiles(t *testing.T) {
 		t.Errorf("folder holds %q, want %q: only the stale temporary file of rec.mp4 goes", names, want)
 	}
 }
+
+// An open that never got its answer may have created the file: the push
+// that gives up on it (cancelled, stalled, the connection lost) tries to
+// remove it and lists it in Result.Leftovers; Check's probe the same.
+func TestInterruptedOpenIsAPossibleLeftover(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		check bool
+	}{{"push", false}, {"check", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := serverWith(t, sftptest.Faults{StallOpens: true})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			time.AfterFunc(500*time.Millisecond, cancel)
+			p := newTestPusher(sftppush.Config{})
+			var res *sftppush.Result
+			if tc.check {
+				res = p.Check(ctx, s.Credentials("/upload"))
+			} else {
+				res = p.Push(ctx, s.Credentials("/upload"), okGroup(t, 10_000))
+			}
+			if res.Reason != sftppush.ReasonUploadCanceled {
+				t.Fatalf("got %s/%s %v, want upload_canceled", res.Status, res.Reason, res.Err)
+			}
+			names := dirNames(t, s.Path("/upload"))
+			if len(names) != 1 || len(res.Leftovers) != 1 || path.Base(res.Leftovers[0]) != names[0] {
+				t.Errorf("folder %q, leftovers %q: want the file the open created listed", names, res.Leftovers)
+			}
+		})
+	}
+}

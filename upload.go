@@ -66,10 +66,16 @@ func (u *uploader) write(ctx context.Context, fr *FileResult, remote string, loc
 	// read-write mode that sftp.Client.Create asks for.
 	f, err := openRemote(u.c.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
+		e := u.fail(ctx, OpCreate, remote, err, src, fr.Size)
+		if e.Reason.connectionGone() {
+			// The open went out but its answer did not come back: the
+			// server may have created the file.
+			return true, e
+		}
 		if ferr := u.folderProblem(ctx); ferr != nil {
 			return false, ferr
 		}
-		return false, u.fail(ctx, OpCreate, remote, err, src, fr.Size)
+		return false, e
 	}
 	n, err := f.ReadFrom(src)
 	fr.Bytes += n

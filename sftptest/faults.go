@@ -98,6 +98,11 @@ type Faults struct {
 	StderrBeforeStart int
 	StderrPerReply    int
 
+	// StallOpens makes an open that creates a file create it and then never
+	// answer, until the server is closed: the client cannot tell whether
+	// the file exists.
+	StallOpens bool
+
 	// TakeAway, if not empty, is a path.Match pattern for file names (such
 	// as "*.mp4") that a customer's scanner takes as soon as they appear:
 	// a file renamed to a matching name, or a file of such a name whose

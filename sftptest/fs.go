@@ -117,6 +117,12 @@ func (h *handler) open(r *sftp.Request, read bool) (*file, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h.s.Faults.StallOpens && flag&os.O_CREATE != 0 {
+		// The file exists now; the reply never comes.
+		f.Close()
+		<-h.s.done
+		return nil, errServerClosed
+	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()
 		return nil, pathErr("open", p, syscall.EISDIR)
