@@ -112,6 +112,7 @@ func (a *attempt) finish(ctx context.Context) *Result {
 			a.files[i].State = FileNotAttempted
 		}
 	}
+	a.scrub()
 	a.res.Files = a.files
 	a.res.Entry = a.entry()
 	if a.set.sink != nil && !a.check {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -203,26 +202,7 @@ func TestRedactionAudit(t *testing.T) {
 			jsonLogger.Info("pushed", "creds", creds, "entry", res.Entry, "err", res.Err)
 			textLogger.Info("pushed", "creds", creds, "entry", res.Entry, "err", res.Err)
 
-			var out strings.Builder
-			for _, v := range []any{res, *res, res.Err, res.Entry, res.Files, res.LogErr, creds, mem.Entries()} {
-				fmt.Fprintf(&out, "%v\n%+v\n%#v\n%s\n%q\n", v, v, v, v, v)
-			}
-			for err := res.Err; err != nil; err = errors.Unwrap(err) {
-				out.WriteString(err.Error())
-			}
-			for _, f := range res.Files {
-				if f.Err != nil {
-					out.WriteString(f.Err.Error())
-				}
-			}
-			j, _ := json.Marshal(res)
-			out.Write(j)
-			if strings.Contains(out.String(), redactionPassword) {
-				t.Errorf("the password leaked:\n%s", out.String())
-			}
-			if !strings.Contains(out.String(), creds.Username) {
-				t.Errorf("the audit saw no output at all")
-			}
+			auditOutputs(t, res, creds, &mem)
 		})
 	}
 	for name, b := range map[string]*bytes.Buffer{"JSON sink": &jsonOut, "slog JSON": &slogJSON, "slog text": &slogText} {
@@ -232,5 +212,86 @@ func TestRedactionAudit(t *testing.T) {
 		if strings.Count(b.String(), "\n") < len(cases) {
 			t.Errorf("%s wrote %d lines for %d pushes", name, strings.Count(b.String(), "\n"), len(cases))
 		}
+	}
+}
+
+// auditOutputs prints everything a caller has in hand after a push (the
+// Result in every fmt verb, every level of its errors' chains, its log
+// entry, JSON, what the memory sink kept) and fails if the password shows.
+func auditOutputs(t *testing.T, res *sftppush.Result, creds sftppush.Credentials, mem *sftptest.MemorySink) {
+	t.Helper()
+	var out strings.Builder
+	for _, v := range []any{res, *res, res.Err, res.Entry, res.Files, res.LogErr, creds, mem.Entries()} {
+		fmt.Fprintf(&out, "%v\n%+v\n%#v\n%s\n%q\n", v, v, v, v, v)
+	}
+	var walk func(err error)
+	walk = func(err error) {
+		if err == nil {
+			return
+		}
+		out.WriteString(err.Error() + "\n")
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(res.Err)
+	for _, f := range res.Files {
+		walk(f.Err)
+		walk(f.RenameErr)
+		walk(f.StripeErr)
+	}
+	j, _ := json.Marshal(res)
+	out.Write(j)
+	if strings.Contains(out.String(), redactionPassword) {
+		t.Errorf("the password leaked:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), creds.Username) {
+		t.Errorf("the audit saw no output at all")
+	}
+}
+
+// A server that repeats the password in what it says (an SFTP error
+// message, its identification string, the refusal of a channel) does not
+// get it into any output: the password is scrubbed from every error and
+// text that came from the server, while errors.Is still works.
+func TestServerEchoingThePassword(t *testing.T) {
+	cases := []struct {
+		name   string
+		faults sftptest.Faults
+		reason sftppush.Reason
+	}{
+		{"in an SFTP error message", sftptest.Faults{EchoPassword: true, ReadOnly: []string{"/upload"}}, sftppush.ReasonRemoteError},
+		{"in its identification string", sftptest.Faults{EchoPassword: true}, sftppush.ReasonNone},
+		{"in a channel's refusal", sftptest.Faults{EchoPassword: true, RejectSessions: true}, sftppush.ReasonSubsystemUnavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := secretServer(t, tc.faults)
+			creds := s.Credentials("/upload")
+			var mem sftptest.MemorySink
+			var jsonOut, slogOut bytes.Buffer
+			cfg := sftppush.Config{Sink: sftppush.MultiSink(&mem, sftppush.NewJSONSink(&jsonOut), sftppush.NewSlogSink(slog.New(slog.NewJSONHandler(&slogOut, nil))))}
+			g := okGroup(t, 10)
+			g.Extras = []sftppush.File{{Path: g.Main.Path, RemoteName: "extra.mp4"}}
+			res := newTestPusher(cfg).Push(context.Background(), creds, g)
+			if res.Reason != tc.reason {
+				t.Fatalf("got %s/%s %v, want %s", res.Status, res.Reason, res.Err, tc.reason)
+			}
+			auditOutputs(t, res, creds, &mem)
+			if strings.Contains(jsonOut.String()+slogOut.String(), redactionPassword) {
+				t.Errorf("a sink wrote the password")
+			}
+			if res.Err != nil && !strings.Contains(res.Err.Error(), "[REDACTED]") {
+				t.Errorf("err %v: want the password replaced where the server said it", res.Err)
+			}
+			if tc.reason == sftppush.ReasonNone && !strings.Contains(res.Entry.ServerVersion, "[REDACTED]") {
+				t.Errorf("server version %q: want the password replaced", res.Entry.ServerVersion)
+			}
+		})
 	}
 }

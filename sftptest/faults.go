@@ -103,6 +103,16 @@ type Faults struct {
 	// the file exists.
 	StallOpens bool
 
+	// EchoPassword makes the server repeat the login password in what it
+	// says: its SSH identification string, every SFTP error message, and
+	// the rejection of a session channel (with RejectSessions), as a
+	// hostile or careless server might.
+	EchoPassword bool
+
+	// RejectSessions rejects every session channel the client opens after
+	// logging in.
+	RejectSessions bool
+
 	// TakeAway, if not empty, is a path.Match pattern for file names (such
 	// as "*.mp4") that a customer's scanner takes as soon as they appear:
 	// a file renamed to a matching name, or a file of such a name whose

@@ -1,6 +1,7 @@
 package sftptest
 
 import (
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -375,4 +376,45 @@ func (l lister) ListAt(dst []os.FileInfo, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// fileHandler is what the request server is given: the handler, or its
+// echoing wrapper.
+type fileHandler interface {
+	sftp.FileReader
+	sftp.FileWriter
+	sftp.FileCmder
+	sftp.FileLister
+}
+
+// echoHandler repeats the password in every error (Faults.EchoPassword).
+type echoHandler struct{ *handler }
+
+func (e echoHandler) echo(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%v (you logged in with %s)", err, e.s.Password)
+}
+
+func (e echoHandler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
+	x, err := e.handler.Fileread(r)
+	return x, e.echo(err)
+}
+
+func (e echoHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
+	x, err := e.handler.Filewrite(r)
+	return x, e.echo(err)
+}
+
+func (e echoHandler) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
+	x, err := e.handler.OpenFile(r)
+	return x, e.echo(err)
+}
+
+func (e echoHandler) Filecmd(r *sftp.Request) error { return e.echo(e.handler.Filecmd(r)) }
+
+func (e echoHandler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
+	x, err := e.handler.Filelist(r)
+	return x, e.echo(err)
 }

@@ -37,7 +37,13 @@ type serverConn struct {
 
 // sshConfig builds the server's ssh configuration from Faults.
 func (s *Server) sshConfig() *ssh.ServerConfig {
-	config := &ssh.ServerConfig{ServerVersion: ServerVersion}
+	config := &ssh.ServerConfig{ServerVersion: s.Version}
+	if config.ServerVersion == "" {
+		config.ServerVersion = ServerVersion
+	}
+	if s.Faults.EchoPassword {
+		config.ServerVersion += " built-for " + s.Password
+	}
 	user, pass := []byte(s.Username), []byte(s.Password)
 	if s.Faults.KeyboardInteractiveOnly {
 		config.KeyboardInteractiveCallback = func(conn ssh.ConnMetadata, ask ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
@@ -135,6 +141,14 @@ func (s *Server) serveConn(c *serverConn, config *ssh.ServerConfig) {
 			nch.Reject(ssh.UnknownChannelType, "sftptest serves session channels only")
 			continue
 		}
+		if s.Faults.RejectSessions {
+			msg := "sftptest: no sessions today"
+			if s.Faults.EchoPassword {
+				msg += " for password " + s.Password
+			}
+			nch.Reject(ssh.Prohibited, msg)
+			continue
+		}
 		s.mu.Lock()
 		s.channels++
 		s.mu.Unlock()
@@ -198,7 +212,10 @@ func (s *Server) serveSFTP(c *serverConn, ch ssh.Channel) {
 	if len(s.Faults.HideExtensions) > 0 {
 		rwc = newExtensionFilter(rwc, s.Faults.HideExtensions)
 	}
-	h := &handler{s: s, c: c}
+	var h fileHandler = &handler{s: s, c: c}
+	if s.Faults.EchoPassword {
+		h = echoHandler{h.(*handler)}
+	}
 	rs := sftp.NewRequestServer(rwc, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h})
 	rs.Serve()
 	rs.Close()

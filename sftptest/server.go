@@ -32,6 +32,10 @@ type Server struct {
 	// exactly; set before Start. Empty means a random 16-character string
 	// chosen by Start.
 	Password string
+	// Version is the SSH identification string the server sends; set
+	// before Start. Empty means ServerVersion. Cloud services are known by
+	// theirs ("SSH-2.0-AWS_SFTP_1.1", "SSH-2.0-AzureSSH_1.0.0").
+	Version string
 	// Faults makes the server misbehave; set before Start. The zero value
 	// is a well-behaved server.
 	Faults Faults
