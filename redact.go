@@ -30,8 +30,8 @@ func (c Credentials) shownPassword() string {
 // log line. Port is shown as stored: 0 stays 0.
 func (c Credentials) String() string {
 	return fmt.Sprintf("{Host:%s Port:%d Username:%s Password:%s Folder:%s}",
-		quoteIfNeeded(c.Host), c.Port, quoteIfNeeded(c.Username),
-		quoteIfNeeded(c.shownPassword()), quoteIfNeeded(c.Folder))
+		quoteIfNeeded(withoutUserInfo(c.Host)), c.Port, quoteIfNeeded(c.Username),
+		quoteIfNeeded(c.shownPassword()), quoteIfNeeded(withoutUserInfo(c.Folder)))
 }
 
 func quoteIfNeeded(s string) string {
@@ -47,7 +47,7 @@ func quoteIfNeeded(s string) string {
 // redacted, for %#v.
 func (c Credentials) GoString() string {
 	return fmt.Sprintf("sftppush.Credentials{Host:%q, Port:%d, Username:%q, Password:%q, Folder:%q}",
-		c.Host, c.Port, c.Username, c.shownPassword(), c.Folder)
+		withoutUserInfo(c.Host), c.Port, c.Username, c.shownPassword(), withoutUserInfo(c.Folder))
 }
 
 // Format implements fmt.Formatter so that no verb can reach the password:
@@ -68,11 +68,11 @@ func (c Credentials) Format(f fmt.State, verb rune) {
 // "[REDACTED]" (or "" when empty).
 func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("host", c.Host),
+		slog.String("host", withoutUserInfo(c.Host)),
 		slog.Int("port", c.Port),
 		slog.String("username", c.Username),
 		slog.String("password", c.shownPassword()),
-		slog.String("folder", c.Folder),
+		slog.String("folder", withoutUserInfo(c.Folder)),
 	)
 }
 
@@ -87,5 +87,32 @@ func (c Credentials) MarshalJSON() ([]byte, error) {
 		Username string `json:"username"`
 		Password string `json:"password"`
 		Folder   string `json:"folder"`
-	}{c.Host, c.Port, c.Username, c.shownPassword(), c.Folder})
+	}{withoutUserInfo(c.Host), c.Port, c.Username, c.shownPassword(), withoutUserInfo(c.Folder)})
+}
+
+// withoutUserInfo redacts a password typed into Host or Folder as a URL's
+// user info ("sftp://user:secret@host/upload", "user:secret@host"): the
+// value is refused by Validate, but it is still shown and logged as typed,
+// and the password in it must not be. The user name stays, for the person
+// reading.
+func withoutUserInfo(s string) string {
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + 3
+	}
+	end := len(s)
+	if j := strings.IndexByte(s[start:], '/'); j >= 0 {
+		end = start + j
+	}
+	at := strings.LastIndexByte(s[start:end], '@')
+	if at < 0 {
+		return s
+	}
+	at += start
+	colon := strings.IndexByte(s[start:at], ':')
+	if colon < 0 {
+		return s
+	}
+	colon += start
+	return s[:colon+1] + redacted + s[at:]
 }

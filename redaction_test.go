@@ -295,3 +295,24 @@ func TestServerEchoingThePassword(t *testing.T) {
 		})
 	}
 }
+
+// A password typed into Host or Folder as a URL's user info is refused by
+// Validate, and never shown or logged as typed: not in the log entry, nor
+// in what Credentials print.
+func TestUserInfoInHostOrFolder(t *testing.T) {
+	for _, c := range []sftppush.Credentials{
+		{Host: "sftp://pipe:" + redactionPassword + "@files.example.com/upload", Username: "pipe", Password: "pw-123456", Folder: "/upload"},
+		{Host: "pipe:" + redactionPassword + "@files.example.com", Username: "pipe", Password: "pw-123456", Folder: "/upload"},
+		{Host: "files.example.com", Username: "pipe", Password: "pw-123456", Folder: "sftp://pipe:" + redactionPassword + "@files.example.com/upload"},
+	} {
+		var mem sftptest.MemorySink
+		res := newTestPusher(sftppush.Config{Sink: &mem}).Push(context.Background(), c, okGroup(t, 10))
+		if res.Err == nil {
+			t.Fatalf("%v was accepted", c)
+		}
+		auditOutputs(t, res, c, &mem)
+		if !strings.Contains(res.Entry.Host+res.Entry.Folder, "pipe:[REDACTED]@files.example.com") {
+			t.Errorf("entry host %q, folder %q: want the user info redacted, the rest kept", res.Entry.Host, res.Entry.Folder)
+		}
+	}
+}
