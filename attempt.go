@@ -116,8 +116,7 @@ func (a *attempt) finish(ctx context.Context) *Result {
 	a.res.Files = a.files
 	a.res.Entry = a.entry()
 	if a.set.sink != nil && !a.check {
-		// A cancelled push is still logged.
-		a.res.LogErr = a.set.sink.Log(context.WithoutCancel(ctx), a.res.Entry)
+		a.res.LogErr = logEntry(ctx, a.set.sink, a.res.Entry)
 	}
 	return &a.res
 }
@@ -150,7 +149,7 @@ func (a *attempt) entry() LogEntry {
 		e.UploadDuration = end.Sub(a.connected)
 	}
 	if a.res.Err != nil {
-		e.Error = a.res.Err.Error()
+		e.Error = truncate(logText(a.res.Err.Error()), maxLoggedError)
 	}
 	names := make([]string, 0, len(a.files))
 	for _, f := range a.files {

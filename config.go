@@ -43,7 +43,9 @@ type Config struct {
 	// is still in Result.Entry.
 	Sink Sink
 
-	// Resolver looks up host names (IPv4 only). Nil means net.DefaultResolver.
+	// Resolver looks up host names (IPv4 only), with Go's own DNS client
+	// (PreferGo), through its Dial if set, and its exchanges end when the
+	// push does. Nil means the system's configuration.
 	Resolver *net.Resolver
 
 	// DialContext, if set, opens the TCP connection to the resolved IPv4
@@ -150,10 +152,43 @@ func resolve(cfg Config, tune stripeTuning) *settings {
 		maxSessions:         max(orOff(cfg.MaxSessions, defaultMaxSessions), 1),
 		stripe:              tune,
 	}
-	if s.resolver == nil {
-		s.resolver = net.DefaultResolver
-	}
+	s.resolver = boundResolver(cfg.Resolver)
 	return s
+}
+
+// boundResolver returns r (nil: the system's) as a resolver whose DNS
+// exchanges end with the lookup's context: Go's resolver waits for a
+// reply until its own per-try timeout (about 5 s) even after the caller
+// gave up, and its socket would outlive the push. Go's own resolver is
+// used, as cgo's getaddrinfo cannot be interrupted at all.
+func boundResolver(r *net.Resolver) *net.Resolver {
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	dial := r.Dial
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	return &net.Resolver{PreferGo: true, StrictErrors: r.StrictErrors,
+		Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+			c, err := dial(ctx, network, address)
+			if err != nil {
+				return nil, err
+			}
+			return &boundConn{Conn: c, stop: context.AfterFunc(ctx, func() { c.Close() })}, nil
+		}}
+}
+
+// boundConn is a DNS connection closed when its lookup's context ends.
+type boundConn struct {
+	net.Conn
+	stop func() bool
+}
+
+func (c *boundConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
 }
 
 // positive is v, or def when v is not positive.

@@ -3,6 +3,7 @@ package sftppush_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"os"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/sftppush/sftppush"
 
 	"github.com/sftppush/sftppush/sftptest"
+	"go.uber.org/goleak"
 )
 
 // A peer that accepts and never sends its banner would hang ssh.Dial
@@ -159,5 +161,54 @@ func TestDeadlineIsATimeLimit(t *testing.T) {
 				t.Errorf("DefaultRetryable(%s) = false: a time limit passing may not happen next time", res.Reason)
 			}
 		})
+	}
+}
+
+// A sink that blocks holds a push 5 seconds at most, and its caller's
+// cancel 1 second, when it honours its context.
+func TestBlockingSinkIsBounded(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	blocking := sftppush.SinkFunc(func(ctx context.Context, e sftppush.LogEntry) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	p := newTestPusher(sftppush.Config{Sink: blocking})
+	start := time.Now()
+	res := p.Push(context.Background(), s.Credentials("/upload"), okGroup(t, 100))
+	if took := time.Since(start); res.Status != sftppush.StatusOK || !errors.Is(res.LogErr, context.DeadlineExceeded) || took > 7*time.Second {
+		t.Errorf("got %s, LogErr %v after %v: want OK, the sink given up on after 5 s", res.Status, res.LogErr, took)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Second, cancel) // while the sink blocks
+	start = time.Now()
+	res = p.Push(ctx, s.Credentials("/upload"), okGroup(t, 100))
+	if took := time.Since(start); res.LogErr == nil || took > 3500*time.Millisecond {
+		t.Errorf("LogErr %v after %v: want the caller's cancel to end the log write a second later", res.LogErr, took)
+	}
+}
+
+// The DNS exchange of a cancelled push ends with it: nothing of the
+// resolver outlives Push, even against a DNS server that never answers.
+func TestCancelledLookupLeavesNothing(t *testing.T) {
+	silent, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp4", silent.LocalAddr().String())
+	}}
+	ignore := goleak.IgnoreCurrent()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	c := addrCreds(t, "127.0.0.1:22")
+	c.Host = "never.answers.example"
+	res := newTestPusher(sftppush.Config{Resolver: r}).Push(ctx, c, okGroup(t, 10))
+	if res.Status != sftppush.StatusConnectionTimeout {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	if err := goleak.Find(ignore); err != nil {
+		t.Errorf("the lookup outlived the push: %v", err)
 	}
 }

@@ -33,6 +33,12 @@ const (
 	// and data length.
 	writeOverhead = 4 + 1 + 4 + (4 + 256) + 8 + 4
 
+	// minWriteSize is the smallest max-write-length taken from a server:
+	// one that states less (1 byte would be 65,536 requests for 64 KiB, a
+	// CPU amplification on a shared service) gets the 32 KiB every SFTP
+	// server must take. Above it, a small limit is obeyed.
+	minWriteSize = 512
+
 	// maxVersionPacket bounds what we read of the server's first answers.
 	maxVersionPacket = 256 << 10
 )
@@ -54,6 +60,9 @@ func writeSize(l *sftpLimits) int {
 	}
 	n := uint64(maxWriteSize)
 	if l.MaxWrite > 0 {
+		if l.MaxWrite < minWriteSize {
+			return defaultWriteSize // nonsense, or a CPU amplification: see minWriteSize
+		}
 		n = min(n, l.MaxWrite)
 	}
 	if l.MaxPacket > 0 {

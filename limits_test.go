@@ -25,6 +25,9 @@ func TestWriteSize(t *testing.T) {
 		{"nothing stated", &sftpLimits{}, maxWriteSize},
 		{"small write limit", &sftpLimits{MaxPacket: 256 << 10, MaxWrite: 10000}, 10000},
 		{"write limit below 32 KiB is obeyed", &sftpLimits{MaxWrite: 4096}, 4096},
+		{"a write limit of 512 bytes is obeyed", &sftpLimits{MaxWrite: 512}, 512},
+		{"a write limit of 1 byte is not: 32 KiB", &sftpLimits{MaxWrite: 1}, 32 << 10},
+		{"nor of 511 bytes", &sftpLimits{MaxWrite: 511, MaxPacket: 1 << 20}, 32 << 10},
 		{"packet limit binds", &sftpLimits{MaxPacket: 64 << 10}, 64<<10 - writeOverhead},
 		{"packet limit too small to be true", &sftpLimits{MaxPacket: 10}, 32 << 10},
 	} {

@@ -1,6 +1,7 @@
 package sftppush
 
 import (
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -117,11 +118,40 @@ func loggedFiles(names []string) []string {
 // log entry: invalid credentials may be any length and hold any bytes. Valid
 // fields pass unchanged.
 func logSafe(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	return truncate(s, 100)
+	return truncate(logText(s), 100)
 }
+
+// logText makes a stranger's text safe for a log line: invalid UTF-8 and
+// control characters become U+FFFD, and the characters that make a line
+// read differently from what it holds (bidirectional overrides and
+// isolates, zero-width and line separators) are written as escapes
+// ("\u202e"). The value itself, where it is used, stays as typed.
+func logText(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case misleading(r):
+			fmt.Fprintf(&b, "\\u%04x", r)
+		case unicode.IsControl(r):
+			b.WriteRune('\uFFFD')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// misleading reports whether r changes how a line reads without showing.
+func misleading(r rune) bool {
+	switch {
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069: // embeddings, overrides, isolates
+		return true
+	case r >= 0x200B && r <= 0x200F, r == 0x2028, r == 0x2029, r == 0xFEFF, r == 0x061C:
+		return true
+	}
+	return false
+}
+
+// maxLoggedError caps LogEntry.Error: a server's message or a DNS answer
+// can be any length, and the entry goes into every sink and SQL row.
+const maxLoggedError = 2000

@@ -9,11 +9,16 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // A Sink receives one LogEntry per push attempt. Its methods may be called
 // concurrently from several pushes; implementations must be safe for that.
 // A Sink's error is reported in Result.LogErr and never changes the Status.
+//
+// Log's context ends 5 seconds after the call, or 1 second after the
+// push's own context ended (a cancelled push is still logged): Log must
+// return when it does, for Push waits for it.
 type Sink interface {
 	Log(ctx context.Context, e LogEntry) error
 }
@@ -124,4 +129,35 @@ func (m multiSink) Log(ctx context.Context, e LogEntry) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// How long Push gives its Sink: logTimeout, or logGrace once the caller's
+// context has ended (a cancelled push is still logged, briefly).
+const (
+	logTimeout = 5 * time.Second
+	logGrace   = time.Second
+)
+
+// logEntry hands e to the sink with a context that ends after logTimeout,
+// or logGrace after the caller's ctx ends, so that a slow sink holds a push
+// (and its caller's cancel) for that long at most, if it honours its
+// context as a Sink must.
+func logEntry(ctx context.Context, sink Sink, e LogEntry) error {
+	limit := logTimeout
+	if ctx.Err() != nil {
+		limit = logGrace
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(logGrace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-lctx.Done():
+		}
+	})
+	defer stop()
+	return sink.Log(lctx, e)
 }
