@@ -152,43 +152,11 @@ func resolve(cfg Config, tune stripeTuning) *settings {
 		maxSessions:         max(orOff(cfg.MaxSessions, defaultMaxSessions), 1),
 		stripe:              tune,
 	}
-	s.resolver = boundResolver(cfg.Resolver)
+	s.resolver = cfg.Resolver
+	if s.resolver == nil {
+		s.resolver = net.DefaultResolver
+	}
 	return s
-}
-
-// boundResolver returns r (nil: the system's) as a resolver whose DNS
-// exchanges end with the lookup's context: Go's resolver waits for a
-// reply until its own per-try timeout (about 5 s) even after the caller
-// gave up, and its socket would outlive the push. Go's own resolver is
-// used, as cgo's getaddrinfo cannot be interrupted at all.
-func boundResolver(r *net.Resolver) *net.Resolver {
-	if r == nil {
-		r = net.DefaultResolver
-	}
-	dial := r.Dial
-	if dial == nil {
-		var d net.Dialer
-		dial = d.DialContext
-	}
-	return &net.Resolver{PreferGo: true, StrictErrors: r.StrictErrors,
-		Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
-			c, err := dial(ctx, network, address)
-			if err != nil {
-				return nil, err
-			}
-			return &boundConn{Conn: c, stop: context.AfterFunc(ctx, func() { c.Close() })}, nil
-		}}
-}
-
-// boundConn is a DNS connection closed when its lookup's context ends.
-type boundConn struct {
-	net.Conn
-	stop func() bool
-}
-
-func (c *boundConn) Close() error {
-	c.stop()
-	return c.Conn.Close()
 }
 
 // positive is v, or def when v is not positive.

@@ -49,7 +49,7 @@ func dial(ctx context.Context, set *settings, d destination) (net.Conn, error) {
 		ips = []net.IP{ip}
 	} else {
 		var err error
-		if ips, err = set.resolver.LookupIP(ctx, "ip4", d.host); err != nil {
+		if ips, err = boundResolver(ctx, set.resolver).LookupIP(ctx, "ip4", d.host); err != nil {
 			return nil, err
 		}
 	}
@@ -77,4 +77,55 @@ func dial(ctx context.Context, set *settings, d destination) (net.Conn, error) {
 		return nil, errs[0]
 	}
 	return nil, errors.Join(errs...)
+}
+
+// boundResolver returns r as a resolver whose DNS connections are closed
+// when ctx, the push's, ends: Go's resolver goes on waiting for a reply
+// until its own per-try timeout (about 5 s) after the caller gave up, and
+// its socket would outlive the push. Go's own DNS client is used, through
+// r.Dial if set: cgo's getaddrinfo cannot be interrupted at all.
+func boundResolver(ctx context.Context, r *net.Resolver) *net.Resolver {
+	dial := r.Dial
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	return &net.Resolver{PreferGo: true, StrictErrors: r.StrictErrors,
+		Dial: func(dctx context.Context, network, address string) (net.Conn, error) {
+			c, err := dial(dctx, network, address)
+			if err != nil {
+				return nil, err
+			}
+			stop := context.AfterFunc(ctx, func() { c.Close() })
+			if udp, ok := c.(*net.UDPConn); ok { // Go's resolver frames by whether it is a PacketConn
+				return &boundUDPConn{UDPConn: udp, stop: stop}, nil
+			}
+			if _, ok := c.(net.PacketConn); ok {
+				return c, nil // a PacketConn of another kind: closed when ctx ends
+			}
+			return &boundConn{Conn: c, stop: stop}, nil
+		}}
+}
+
+// boundConn and boundUDPConn are DNS connections closed when their push's
+// context ends.
+type (
+	boundConn struct {
+		net.Conn
+		stop func() bool
+	}
+	boundUDPConn struct {
+		*net.UDPConn
+		stop func() bool
+	}
+)
+
+func (c *boundConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
+}
+
+func (c *boundUDPConn) Close() error {
+	c.stop()
+	return c.UDPConn.Close()
 }
