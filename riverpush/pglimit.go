@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -77,7 +78,11 @@ func (l *pgLimiter) release(key int64, gen int) {
 		return // the lock went with its connection
 	}
 	delete(l.held, key)
-	if _, err := l.conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", key); err != nil {
+	// Bounded: a hung connection must not hold every acquire behind this
+	// lock; dropping it releases every slot it held.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := l.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", key); err != nil {
 		l.drop()
 	}
 }

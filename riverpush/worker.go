@@ -40,6 +40,19 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	if n > len(w.s.policy.Delays)+1 {
 		return river.JobCancel(fmt.Errorf("riverpush: the schedule's %d attempts are used up", n-1))
 	}
+	// The slot first: a job that must wait for one does not look
+	// anything up.
+	release, ok, err := w.waitSlot(ctx, a.DestinationID)
+	if err != nil {
+		return w.lookupFailed(ctx, job, "a connection slot", err)
+	}
+	if !ok {
+		// Every slot of the destination stayed busy: wait without using
+		// an attempt, longer each time, at random so that waiting jobs
+		// spread.
+		return river.JobSnooze(snoozeWait(st.Snoozes))
+	}
+	defer release()
 	creds, err := w.s.cfg.Credentials(ctx, a.DestinationID)
 	if err != nil {
 		return w.lookupFailed(ctx, job, "credentials of destination "+a.DestinationID, err)
@@ -53,15 +66,6 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	}
 	if g.Account == "" {
 		g.Account = a.Account
-	}
-	release, ok, err := w.limit.acquire(ctx, a.DestinationID, w.s.perDestination)
-	if err != nil {
-		return w.lookupFailed(ctx, job, "a connection slot", err)
-	}
-	if !ok {
-		// Every slot of the destination is busy: wait without using an
-		// attempt, longer each time, at random so that waiting jobs spread.
-		return river.JobSnooze(snoozeWait(st.Snoozes))
 	}
 	res := w.pusher.PushAttempt(ctx, creds, g, n)
 	release()
@@ -127,11 +131,36 @@ func (w *worker) NextRetry(job *river.Job[Args]) time.Time {
 	return time.Now().Add(d)
 }
 
+// slotWait is how long a worker waits in place for a slot of its job's
+// destination before it snoozes the job: a slot is often free again
+// within a push of a small file, and a snoozed job goes back behind
+// others.
+const slotWait = 2 * time.Second
+
+// waitSlot takes a slot of the destination, trying again every 50 to
+// 200 ms for up to slotWait.
+func (w *worker) waitSlot(ctx context.Context, dest string) (release func(), ok bool, err error) {
+	deadline := time.Now().Add(slotWait)
+	for try := 1; ; try++ {
+		release, ok, err = w.limit.acquire(ctx, dest, w.s.perDestination)
+		if ok || err != nil || !time.Now().Before(deadline) {
+			return release, ok, err
+		}
+		t := time.NewTimer(backoff(try, 100*time.Millisecond, 200*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, false, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
 // snoozeWait is the wait of a job that found every slot of its destination
-// busy for the nth time: from half a second, doubling, up to 30 s, each
-// between half and all of it.
+// busy for the nth time: from a second, doubling, up to 10 s, each between
+// half and all of it.
 func snoozeWait(n int) time.Duration {
-	return backoff(n+1, 500*time.Millisecond, 30*time.Second)
+	return backoff(n+1, time.Second, 10*time.Second)
 }
 
 // backoff is base doubled n-1 times, at most ceiling, spread at random
