@@ -24,8 +24,9 @@
 // inserted before the workers start, so this is mostly time waiting behind
 // the backlog); the worker processes' CPU per job (user+system from wait4's
 // rusage, their whole lives); the parent's CPU per job while the workers
-// ran (the SFTP servers, essentially); the machine's busy share; and
-// River's snoozes, the waits of a job that found every slot of its
+// ran (the SFTP servers, essentially); PostgreSQL's (every process named
+// postgres, from /proc, whoever's backend it is); the machine's busy
+// share; and River's snoozes, the waits of a job that found every slot of its
 // destination taken. The process counts run in turns, 1 2 4 1 2 4 ..., for
 // -rounds rounds, and the table shows each figure's median and min-max,
 // so that a noisy machine shows as a wide range.

@@ -106,3 +106,63 @@ func busyShare(from, to cpuTicks) float64 {
 	}
 	return float64(to.busy-from.busy) / float64(to.total-from.total)
 }
+
+// userHZ is the unit of the CPU times in /proc/<pid>/stat: USER_HZ, 100 on
+// every Linux architecture Go runs on.
+const userHZ = 100
+
+// postgresCPU reads the user plus system time of every process named
+// postgres (the server and its backends, whoever's they are), by PID.
+// It is empty where /proc is missing.
+func postgresCPU() map[int]time.Duration {
+	cpu := map[int]time.Duration{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if d, ok := statCPU(string(b), "postgres"); ok {
+			cpu[pid] = d
+		}
+	}
+	return cpu
+}
+
+// statCPU reads utime plus stime from the text of a /proc/<pid>/stat, if
+// the process's command is comm. The command is in parentheses and may
+// hold spaces and parentheses itself, so the fields are counted from the
+// last ")".
+func statCPU(stat, comm string) (time.Duration, bool) {
+	open, end := strings.IndexByte(stat, '('), strings.LastIndexByte(stat, ')')
+	if open < 0 || end < open || stat[open+1:end] != comm {
+		return 0, false
+	}
+	f := strings.Fields(stat[end+1:]) // from field 3, the state
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseUint(f[11], 10, 64) // field 14
+	stime, err2 := strconv.ParseUint(f[12], 10, 64) // field 15
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * time.Second / userHZ, true
+}
+
+// cpuSince is the CPU time the processes of after used since before: a
+// process new in after counts whole. One that exited in between is not
+// counted.
+func cpuSince(before, after map[int]time.Duration) time.Duration {
+	var d time.Duration
+	for pid, t := range after {
+		if t > before[pid] {
+			d += t - before[pid]
+		}
+	}
+	return d
+}

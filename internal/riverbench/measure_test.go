@@ -88,3 +88,22 @@ func TestBusyShare(t *testing.T) {
 		t.Errorf("busyShare without readings = %v, want -1 (unknown)", got)
 	}
 }
+
+// statCPU reads utime and stime of a postgres process, and only of one.
+func TestStatCPU(t *testing.T) {
+	const stat = "2212 (postgres) S 1 2212 2212 0 -1 4194304 19685 1079728 0 0 5 58 3511 1106 20 0 1 0 4263 222543872"
+	if d, ok := statCPU(stat, "postgres"); !ok || d != 630*time.Millisecond {
+		t.Errorf("statCPU = %v, %v; want 630ms (5+58 ticks), true", d, ok)
+	}
+	if _, ok := statCPU("77 (my (odd) postgres) S 1 2 3 4 5 6 7 8 9 10 11 12 13", "postgres"); ok {
+		t.Error("statCPU took a process of another command for postgres")
+	}
+	if d, ok := statCPU("77 (a) b) S 1 2 3 4 5 6 7 8 9 10 11 12 13", "a) b"); !ok || d != 230*time.Millisecond {
+		t.Errorf("statCPU with a parenthesis in the command = %v, %v; want 230ms, true", d, ok)
+	}
+	before := map[int]time.Duration{1: time.Second, 2: time.Second, 3: time.Second}
+	after := map[int]time.Duration{1: 3 * time.Second, 2: time.Second, 4: 500 * time.Millisecond}
+	if got := cpuSince(before, after); got != 2500*time.Millisecond {
+		t.Errorf("cpuSince = %v, want 2.5s (2 s more of pid 1, 0.5 s of the new pid 4)", got)
+	}
+}

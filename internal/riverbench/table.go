@@ -61,9 +61,9 @@ func progress(w io.Writer, o options, r result) {
 		fmt.Fprintf(w, "  round %d/%d, %d processes: FAIL: %v\n", r.round, o.rounds, r.procs, r.err)
 		return
 	}
-	fmt.Fprintf(w, "  round %d/%d, %d processes: %d jobs in %.2f s, %.1f jobs/s, p50 %.0f ms, p95 %.0f ms, "+
+	fmt.Fprintf(w, "  round %d/%d, %d processes: %d jobs inserted in %.2f s, done in %.2f s, %.1f jobs/s, p50 %.0f ms, p95 %.0f ms, "+
 		"workers %.2f ms CPU/job (start-up %.0f ms per process), %.2f snoozes/job, %d extra attempts\n",
-		r.round, o.rounds, r.procs, r.jobs, r.elapsed.Seconds(), r.jobsPerSec(), ms(r.p50.Seconds()), ms(r.p95.Seconds()),
+		r.round, o.rounds, r.procs, r.jobs, r.inserting.Seconds(), r.elapsed.Seconds(), r.jobsPerSec(), ms(r.p50.Seconds()), ms(r.p95.Seconds()),
 		r.perJob(r.workerCPU), ms(r.startCPU.Seconds())/float64(r.procs), float64(r.snoozes)/float64(r.jobs), r.extraPushes)
 }
 
@@ -82,13 +82,13 @@ func printTable(w io.Writer, o options, results []result) {
 	}
 	base := o.procs[0]
 	baseRate := summarize(collect(byProcs[base], result.jobsPerSec)).med
-	fmt.Fprintf(w, "\n| processes | jobs/s median (min-max) | p50 ms | p95 ms | worker CPU ms/job | speed vs %d process%s | parent CPU ms/job (servers) | machine busy | snoozes/job | good rounds |\n",
+	fmt.Fprintf(w, "\n| processes | jobs/s median (min-max) | p50 ms | p95 ms | worker CPU ms/job | speed vs %d process%s | parent CPU ms/job (servers) | PostgreSQL CPU ms/job | machine busy | snoozes/job | good rounds |\n",
 		base, plural(base))
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, p := range o.procs {
 		rs := byProcs[p]
 		if len(rs) == 0 {
-			fmt.Fprintf(w, "| %d | - | - | - | - | - | - | - | - | 0/%d |\n", p, o.rounds)
+			fmt.Fprintf(w, "| %d | - | - | - | - | - | - | - | - | - | 0/%d |\n", p, o.rounds)
 			continue
 		}
 		var ratios []float64
@@ -104,13 +104,14 @@ func printTable(w io.Writer, o options, results []result) {
 				speed += fmt.Sprintf(" (%.2f-%.2f)", rr.min, rr.max)
 			}
 		}
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |\n", p,
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |\n", p,
 			fmtSpread(collect(rs, result.jobsPerSec), "%.1f"),
 			fmtSpread(collect(rs, func(r result) float64 { return ms(r.p50.Seconds()) }), "%.0f"),
 			fmtSpread(collect(rs, func(r result) float64 { return ms(r.p95.Seconds()) }), "%.0f"),
 			fmtSpread(collect(rs, func(r result) float64 { return r.perJob(r.workerCPU) }), "%.2f"),
 			speed,
 			fmtSpread(collect(rs, func(r result) float64 { return r.perJob(r.parentCPU) }), "%.2f"),
+			fmtSpread(collect(rs, func(r result) float64 { return r.perJob(r.postgresCPU) }), "%.2f"),
 			fmtSpread(collect(rs, func(r result) float64 { return 100 * r.busy }), "%.0f%%"),
 			fmtSpread(collect(rs, func(r result) float64 { return float64(r.snoozes) / float64(r.jobs) }), "%.2f"),
 			len(rs), o.rounds)

@@ -30,11 +30,13 @@ type runner struct {
 type result struct {
 	round, procs int
 	jobs         int
+	inserting    time.Duration // inserting the jobs, one after another, before the workers start
 	elapsed      time.Duration // from the first worker's start to the last job's completion
 	p50, p95     time.Duration // queue latency: insert to completion
 	workerCPU    time.Duration // user+system of the worker processes, whole lives
 	startCPU     time.Duration // the part of workerCPU before the workers were ready
 	parentCPU    time.Duration // user+system of this process while the workers ran: the SFTP servers
+	postgresCPU  time.Duration // user+system of the postgres processes while the workers ran
 	busy         float64       // share of the machine's CPU busy while the workers ran, -1 unknown
 	snoozes      int           // waits for a free slot of a destination
 	extraPushes  int           // push attempts beyond one per job
@@ -86,10 +88,12 @@ func (rn *runner) trial(ctx context.Context, round, procs int) result {
 		res.err = err
 		return res
 	}
+	insertStart := time.Now()
 	if err := enqueue(ctx, rn.q, jobs, rn.o.size); err != nil {
 		res.err = err
 		return res
 	}
+	res.inserting = time.Since(insertStart)
 	env := []string{envDSN + "=" + rn.o.dsn, envSchema + "=" + rn.schema, envWorld + "=" + worldPath}
 	ws, start, err := rn.work(ctx, round, procs, env, &res)
 	if stopErr := ws.stopAll(); stopErr != nil {
@@ -104,10 +108,11 @@ func (rn *runner) trial(ctx context.Context, round, procs int) result {
 }
 
 // work starts the worker children and waits until every job completed,
-// noting the parent's CPU and the machine's busy share meanwhile. It
+// noting the CPU of the parent and of PostgreSQL, and the machine's busy
+// share, meanwhile. It
 // returns the children, to be stopped, and when the first was started.
 func (rn *runner) work(ctx context.Context, round, procs int, env []string, res *result) (workerSet, time.Time, error) {
-	cpu0, ticks0 := selfCPU(), readTicks()
+	cpu0, ticks0, pg0 := selfCPU(), readTicks(), postgresCPU()
 	start := time.Now()
 	var ws workerSet
 	for i := range procs {
@@ -123,7 +128,7 @@ func (rn *runner) work(ctx context.Context, round, procs int, env []string, res 
 	if err := waitCompleted(ctx, rn.pool, rn.o.jobs, ws); err != nil {
 		return ws, start, err
 	}
-	res.parentCPU, res.busy = selfCPU()-cpu0, busyShare(ticks0, readTicks())
+	res.parentCPU, res.busy, res.postgresCPU = selfCPU()-cpu0, busyShare(ticks0, readTicks()), cpuSince(pg0, postgresCPU())
 	return ws, start, nil
 }
 
