@@ -133,6 +133,7 @@ type jobFigures struct {
 	latencies   []time.Duration // from insert (created_at) to completion (finalized_at)
 	lastDone    time.Time       // the latest finalized_at
 	snoozes     int             // River's snoozes: waits for a free slot of the destination
+	maxSnoozes  int             // the most snoozes of one job
 	extraPushes int             // attempts beyond the first, by riverpush's count
 	notDone     []string        // jobs not completed, with their state and errors
 }
@@ -148,6 +149,7 @@ func figures(jobs []*rivertype.JobRow) jobFigures {
 		}
 		json.Unmarshal(j.Metadata, &meta)
 		f.snoozes += meta.Snoozes
+		f.maxSnoozes = max(f.maxSnoozes, meta.Snoozes)
 		f.extraPushes += max(meta.Attempts-1, 0)
 		if j.State != rivertype.JobStateCompleted || j.FinalizedAt == nil {
 			if len(f.notDone) < 3 {

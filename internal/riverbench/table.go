@@ -62,9 +62,9 @@ func progress(w io.Writer, o options, r result) {
 		return
 	}
 	fmt.Fprintf(w, "  round %d/%d, %d processes: %d jobs inserted in %.2f s, done in %.2f s, %.1f jobs/s, p50 %.0f ms, p95 %.0f ms, "+
-		"workers %.2f ms CPU/job (start-up %.0f ms per process), %.2f snoozes/job, %d extra attempts\n",
+		"workers %.2f ms CPU/job (start-up %.0f ms per process), %.2f snoozes/job (at most %d), %d extra attempts\n",
 		r.round, o.rounds, r.procs, r.jobs, r.inserting.Seconds(), r.elapsed.Seconds(), r.jobsPerSec(), ms(r.p50.Seconds()), ms(r.p95.Seconds()),
-		r.perJob(r.workerCPU), ms(r.startCPU.Seconds())/float64(r.procs), float64(r.snoozes)/float64(r.jobs), r.extraPushes)
+		r.perJob(r.workerCPU), ms(r.startCPU.Seconds())/float64(r.procs), float64(r.snoozes)/float64(r.jobs), r.maxSnoozes, r.extraPushes)
 }
 
 // printTable prints the Markdown table: one row per process count, each

@@ -39,6 +39,7 @@ type result struct {
 	postgresCPU  time.Duration // user+system of the postgres processes while the workers ran
 	busy         float64       // share of the machine's CPU busy while the workers ran, -1 unknown
 	snoozes      int           // waits for a free slot of a destination
+	maxSnoozes   int           // the most snoozes of one job
 	extraPushes  int           // push attempts beyond one per job
 	err          error         // why the trial does not count
 }
@@ -143,7 +144,7 @@ func (rn *runner) settle(ctx context.Context, res *result, start time.Time, ws w
 	fig := figures(rows)
 	res.p50, res.p95 = percentile(fig.latencies, 50), percentile(fig.latencies, 95)
 	res.elapsed = fig.lastDone.Sub(start)
-	res.snoozes, res.extraPushes = fig.snoozes, fig.extraPushes
+	res.snoozes, res.maxSnoozes, res.extraPushes = fig.snoozes, fig.maxSnoozes, fig.extraPushes
 	cpu, startCPU, ok, failed, missing := ws.totals()
 	res.workerCPU, res.startCPU = cpu, startCPU
 
