@@ -37,6 +37,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -80,6 +81,9 @@ func main() {
 		os.Exit(runChild())
 	}
 	o, err := parseOptions(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "riverbench:", err)
 		os.Exit(2)
@@ -91,10 +95,6 @@ func main() {
 func parseOptions(args []string) (options, error) {
 	fs := flag.NewFlagSet("riverbench", flag.ContinueOnError)
 	var o options
-	dsn := os.Getenv("SFTPPUSH_TEST_POSTGRES")
-	if dsn == "" {
-		dsn = defaultDSN
-	}
 	fs.IntVar(&o.jobs, "jobs", 600, "jobs per trial")
 	fs.IntVar(&o.servers, "servers", 8, "embedded SFTP servers, one per destination")
 	fs.IntVar(&o.size, "size", 64<<10, "bytes per recording")
@@ -102,7 +102,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of the process counts")
 	fs.IntVar(&o.workers, "workers", riverpush.DefaultWorkers, "pushes at once per process (riverpush Config.Workers)")
 	fs.IntVar(&o.perDest, "per-destination", riverpush.DefaultPerDestination, "connections per destination across all processes (Config.PerDestination)")
-	fs.StringVar(&o.dsn, "postgres", dsn, "PostgreSQL DSN (default $SFTPPUSH_TEST_POSTGRES, else the local test database)")
+	fs.StringVar(&o.dsn, "postgres", "", "PostgreSQL DSN (default $SFTPPUSH_TEST_POSTGRES, else "+defaultDSN+")")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "time limit of one trial (one process count in one round)")
 	fs.BoolVar(&o.smoke, "smoke", false, "a tiny bounded run for CI: 40 jobs, processes 1,2, one round")
 	if err := fs.Parse(args); err != nil {
@@ -110,6 +110,9 @@ func parseOptions(args []string) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.dsn == "" {
+		o.dsn = cmp.Or(os.Getenv("SFTPPUSH_TEST_POSTGRES"), defaultDSN)
 	}
 	if o.smoke {
 		o.jobs, *procs, o.rounds = 40, "1,2", 1
@@ -203,7 +206,8 @@ func setup(ctx context.Context, o options) (rn *runner, cleanup func(), err erro
 	if rn.dir, err = os.MkdirTemp("", "riverbench-"); err != nil {
 		return nil, cleanup, err
 	}
-	undo = append(undo, func() { os.RemoveAll(rn.dir) })
+	dir := rn.dir // rn is nil after a failure below
+	undo = append(undo, func() { os.RemoveAll(dir) })
 	if rn.recs, err = makeRecordings(rn.dir, o.jobs, o.size); err != nil {
 		return nil, cleanup, fmt.Errorf("writing the recordings: %w", err)
 	}
