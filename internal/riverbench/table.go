@@ -58,12 +58,12 @@ func printHeader(w io.Writer, o options, m machine) {
 // progress prints one trial's figures as it ends, on stderr.
 func progress(w io.Writer, o options, r result) {
 	if r.err != nil {
-		fmt.Fprintf(w, "  round %d/%d, %d processes: FAIL: %v\n", r.round, o.rounds, r.procs, r.err)
+		fmt.Fprintf(w, "  round %d/%d, %d process%s: FAIL: %v\n", r.round, o.rounds, r.procs, plural(r.procs), r.err)
 		return
 	}
-	fmt.Fprintf(w, "  round %d/%d, %d processes: %d jobs inserted in %.2f s, done in %.2f s, %.1f jobs/s, p50 %.0f ms, p95 %.0f ms, "+
+	fmt.Fprintf(w, "  round %d/%d, %d process%s: %d jobs inserted in %.2f s, done in %.2f s, %.1f jobs/s, p50 %.0f ms, p95 %.0f ms, "+
 		"workers %.2f ms CPU/job (start-up %.0f ms per process), %.2f snoozes/job (at most %d), %d extra attempts\n",
-		r.round, o.rounds, r.procs, r.jobs, r.inserting.Seconds(), r.elapsed.Seconds(), r.jobsPerSec(), ms(r.p50.Seconds()), ms(r.p95.Seconds()),
+		r.round, o.rounds, r.procs, plural(r.procs), r.jobs, r.inserting.Seconds(), r.elapsed.Seconds(), r.jobsPerSec(), ms(r.p50.Seconds()), ms(r.p95.Seconds()),
 		r.perJob(r.workerCPU), ms(r.startCPU.Seconds())/float64(r.procs), float64(r.snoozes)/float64(r.jobs), r.maxSnoozes, r.extraPushes)
 }
 

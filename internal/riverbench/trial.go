@@ -158,7 +158,7 @@ func (rn *runner) settle(ctx context.Context, res *result, start time.Time, ws w
 		bad = append(bad, fmt.Sprintf("%d pushes delivered for %d jobs", ok, rn.o.jobs))
 	}
 	if failed > 0 {
-		fmt.Fprintf(os.Stderr, "riverbench: round %d, %d processes: %d failed push attempts (retried)\n", res.round, res.procs, failed)
+		fmt.Fprintf(os.Stderr, "riverbench: round %d, %d process%s: %d failed push attempts (retried)\n", res.round, res.procs, plural(res.procs), failed)
 	}
 	if res.elapsed <= 0 {
 		bad = append(bad, fmt.Sprintf("the last completion (%v) is not after the first worker's start (%v)", fig.lastDone, start))
