@@ -18,6 +18,7 @@ var (
 	SessionsFor      = sessionsFor
 	AllReasons       = allReasons
 	NewTestSSHServer = newTestSSHServer
+	SilentSubsystem  = newSilentSubsystemServer
 	Ed25519Signer    = ed25519Signer
 	ErrText          = errText
 )

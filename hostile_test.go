@@ -532,3 +532,50 @@ func TestChattyServer(t *testing.T) {
 		})
 	}
 }
+
+// A server that logs us in and then never finishes starting SFTP (the
+// channel never confirmed, the subsystem request or the VERSION or the
+// limits reply never answered) is a timeout, retried later, not an account
+// that cannot use SFTP.
+func TestStallDuringSFTPStart(t *testing.T) {
+	limitsAdvertised := func(ch io.ReadWriteCloser) {
+		r := bufio.NewReader(ch)
+		var hdr [5]byte
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return
+		}
+		io.CopyN(io.Discard, r, int64(binary.BigEndian.Uint32(hdr[:4]))-1)
+		ch.Write(sftpPacket(sftppush.FxpVersion, u32(3), sstr("limits@openssh.com"), sstr("1")))
+		io.Copy(io.Discard, r) // the limits request is never answered
+	}
+	hostile := func(addr func(t *testing.T) string) func(t *testing.T) sftppush.Credentials {
+		return func(t *testing.T) sftppush.Credentials { return addrCreds(t, addr(t)) }
+	}
+	cases := []struct {
+		name  string
+		creds func(t *testing.T) sftppush.Credentials
+	}{
+		{"channel open never confirmed", func(t *testing.T) sftppush.Credentials {
+			return serverWith(t, sftptest.Faults{ChannelOpenDelay: time.Minute}).Credentials("/upload")
+		}},
+		{"subsystem request never answered", hostile(func(t *testing.T) string { return sftppush.SilentSubsystem(t).Addr })},
+		{"VERSION never sent", hostile(hostileSFTP(func(ch io.ReadWriteCloser) { io.Copy(io.Discard, ch) }))},
+		{"limits never answered", hostile(hostileSFTP(limitsAdvertised))},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			creds := tc.creds(t)
+			start := time.Now()
+			res := newTestPusher(sftppush.Config{ConnectTimeout: time.Second}).Push(context.Background(), creds, okGroup(t, 10))
+			if res.Status != sftppush.StatusConnectionTimeout || res.Reason != sftppush.ReasonHandshakeTimeout {
+				t.Fatalf("got %s/%s %v, want SFTP_CONNECTION_TIMEOUT/handshake_timeout", res.Status, res.Reason, res.Err)
+			}
+			if !sftppush.DefaultRetryable(res) {
+				t.Error("not retried: a slow server would lose its recordings")
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("took %v, the connect limit is 1 s", took)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sftppush/sftppush"
 
@@ -314,5 +315,39 @@ func TestUserInfoInHostOrFolder(t *testing.T) {
 		if !strings.Contains(res.Entry.Host+res.Entry.Folder, "pipe:[REDACTED]@files.example.com") {
 			t.Errorf("entry host %q, folder %q: want the user info redacted, the rest kept", res.Entry.Host, res.Entry.Folder)
 		}
+	}
+}
+
+// Characters that make a log line read differently from what it holds
+// (bidirectional overrides and isolates, zero-width and line separators)
+// are written as escapes in log entries; the value itself is used as
+// typed.
+func TestLogEntryEscapesMisleadingCharacters(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{})
+	c := s.Credentials("/upload\u202egpj.exe")
+	c.Username = "ad\u2066min\u200b"
+	res := newTestPusher(sftppush.Config{}).Push(context.Background(), c, okGroup(t, 10))
+	e := res.Entry
+	for _, v := range []string{e.Username, e.Folder, e.Error} {
+		if strings.ContainsAny(v, "\u202e\u2066\u200b") {
+			t.Errorf("entry field %q holds a misleading character as is", v)
+		}
+	}
+	if e.Username != `ad\u2066min\u200b` || e.Folder != `/upload\u202egpj.exe` {
+		t.Errorf("entry username %q, folder %q: want the characters escaped", e.Username, e.Folder)
+	}
+}
+
+// LogEntry.Error is capped: a server's message can be any length, and the
+// entry goes into every sink and SQL row.
+func TestLogEntryErrorCapped(t *testing.T) {
+	long := strings.Repeat("the server has a lot to say. ", 7000) // 200 KiB
+	addr := hostileSFTP(except(fxpOpen, func(id uint32, _ []byte) []byte { return fxStatus(id, 4, long) }))(t)
+	res := newTestPusher(sftppush.Config{}).Push(context.Background(), addrCreds(t, addr), okGroup(t, 10))
+	if res.Err == nil || len(res.Err.Error()) < 100_000 {
+		t.Fatalf("got %v: want the server's long message in the error", res.Status)
+	}
+	if n := utf8.RuneCountInString(res.Entry.Error); n > 2010 || !strings.HasPrefix(res.Entry.Error, "sftppush: create") {
+		t.Errorf("LogEntry.Error has %d characters (starts %q): want the first 2000", n, res.Entry.Error[:min(40, len(res.Entry.Error))])
 	}
 }

@@ -24,19 +24,32 @@ type testSSHServer struct {
 	// wrong.
 	passwordCalls atomic.Int32
 
-	ln    net.Listener
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns map[net.Conn]bool
+	ln     net.Listener
+	silent bool // never answer the subsystem request
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	conns  map[net.Conn]bool
 }
 
 func newTestSSHServer(t *testing.T, signers []ssh.Signer, sftpSide func(ch io.ReadWriteCloser)) *testSSHServer {
+	t.Helper()
+	return startTestSSHServer(t, signers, sftpSide, false)
+}
+
+// newSilentSubsystemServer is a testSSHServer that never answers the
+// "subsystem" request: a server stuck starting SFTP.
+func newSilentSubsystemServer(t *testing.T) *testSSHServer {
+	t.Helper()
+	return startTestSSHServer(t, []ssh.Signer{ed25519Signer(t)}, nil, true)
+}
+
+func startTestSSHServer(t *testing.T, signers []ssh.Signer, sftpSide func(ch io.ReadWriteCloser), silent bool) *testSSHServer {
 	t.Helper()
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &testSSHServer{Addr: ln.Addr().String(), ln: ln, conns: map[net.Conn]bool{}}
+	s := &testSSHServer{Addr: ln.Addr().String(), ln: ln, conns: map[net.Conn]bool{}, silent: silent}
 	cfg := &ssh.ServerConfig{
 		PasswordCallback: func(c ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
 			s.passwordCalls.Add(1)
@@ -89,6 +102,9 @@ func (s *testSSHServer) serve(nc net.Conn, cfg *ssh.ServerConfig, sftpSide func(
 		s.wg.Go(func() {
 			defer ch.Close()
 			for req := range chReqs {
+				if s.silent && req.Type == "subsystem" {
+					continue // never answered
+				}
 				ok := req.Type == "subsystem" && sftpSide != nil
 				req.Reply(ok, nil)
 				if ok {

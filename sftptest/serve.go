@@ -156,7 +156,14 @@ func (s *Server) serveConn(c *serverConn, config *ssh.ServerConfig) {
 		go func() {
 			defer s.wg.Done()
 			if d := s.Faults.ChannelOpenDelay; d > 0 {
-				time.Sleep(d)
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-s.done: // Close does not wait out the delay
+					t.Stop()
+					nch.Reject(ssh.ResourceShortage, "sftptest: server closed")
+					return
+				}
 			}
 			ch, chReqs, err := nch.Accept()
 			if err != nil {
