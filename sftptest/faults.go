@@ -67,6 +67,15 @@ type Faults struct {
 	// keepalive@openssh.com.
 	StallAfterBytes int64
 
+	// StallExtraSessionsAfterBytes, if positive, stalls each SFTP session
+	// but a connection's first once that session has carried this many
+	// bytes of file data: the write that reaches the count stores the
+	// bytes below it and, like every later request on that session, gets
+	// no reply until the server is closed. The connection and its first
+	// session go on, as when one of a server's sftp-server processes is
+	// stuck on a dead disk.
+	StallExtraSessionsAfterBytes int64
+
 	// DenyRename makes rename and posix-rename fail with
 	// SSH_FX_PERMISSION_DENIED.
 	DenyRename bool
@@ -136,6 +145,53 @@ const (
 	faultDrop
 	faultStall
 )
+
+// gate blocks a request on a stalled connection or session until the
+// server is closed.
+func (h *handler) gate() error {
+	if err := h.c.gate(); err != nil {
+		return err
+	}
+	if h.sess == nil {
+		return nil
+	}
+	h.sess.mu.Lock()
+	stalled := h.sess.stalled
+	h.sess.mu.Unlock()
+	if stalled {
+		<-h.s.done
+		return errServerClosed
+	}
+	return nil
+}
+
+// sessionState is one SFTP session's own fault state.
+type sessionState struct {
+	num int // 1 for a connection's first SFTP session
+
+	mu       sync.Mutex
+	received int64 // bytes of file data received in write requests
+	stalled  bool
+}
+
+// receive counts n bytes of file data on the session for
+// StallExtraSessionsAfterBytes. It returns how many of them may be stored
+// and whether the session stalls at this write.
+func (h *handler) receive(n int) (keep int, stall bool) {
+	limit := h.s.Faults.StallExtraSessionsAfterBytes
+	if h.sess == nil || h.sess.num < 2 || limit <= 0 {
+		return n, false
+	}
+	h.sess.mu.Lock()
+	defer h.sess.mu.Unlock()
+	prev := h.sess.received
+	h.sess.received += int64(n)
+	if h.sess.received < limit {
+		return n, false
+	}
+	h.sess.stalled = true
+	return int(max(limit-prev, 0)), true
+}
 
 // gate blocks a stalled connection's request until the server is closed.
 func (c *serverConn) gate() error {

@@ -573,3 +573,65 @@ func TestDropConnectionsAndPeak(t *testing.T) {
 		t.Errorf("PeakConnections = %d with three clients open, want at least 3", p)
 	}
 }
+
+// TestStallExtraSessionsAfterBytes: a connection's second SFTP session
+// stalls at the limit, its first session goes on writing past it.
+func TestStallExtraSessionsAfterBytes(t *testing.T) {
+	s := NewUnstartedServer(t)
+	s.Faults.StallExtraSessionsAfterBytes = 4096
+	s.Start()
+	conn, err := sshDial(t, s, s.ClientConfig())
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	first, err := sftp.NewClient(conn)
+	if err != nil {
+		t.Fatalf("first session: %v", err)
+	}
+	t.Cleanup(func() { first.Close() })
+	second, err := sftp.NewClient(conn)
+	if err != nil {
+		t.Fatalf("second session: %v", err)
+	}
+	t.Cleanup(func() { second.Close() })
+
+	f, err := second.Create("/stuck")
+	if err != nil {
+		t.Fatalf("create on the second session: %v", err)
+	}
+	writeDone := make(chan error, 1)
+	go func() {
+		_, err := f.Write(make([]byte, 5000))
+		writeDone <- err
+	}()
+	select {
+	case err := <-writeDone:
+		t.Fatalf("write across the limit on the second session returned (%v), want it stalled", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if got := len(s.ReadFile("/stuck")); got != 4096 {
+		t.Errorf("/stuck has %d bytes, want 4096", got)
+	}
+	if err := writeChunks(first, "/fine", make([]byte, 20000), 1000); err != nil {
+		t.Errorf("the first session, past the limit: %v", err)
+	}
+	if got := len(s.ReadFile("/fine")); got != 20000 {
+		t.Errorf("/fine has %d bytes, want 20000", got)
+	}
+	statDone := make(chan error, 1)
+	go func() {
+		_, err := second.Stat("/")
+		statDone <- err
+	}()
+	select {
+	case err := <-statDone:
+		t.Fatalf("stat on the stalled session returned (%v)", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	s.Close()
+	select {
+	case <-writeDone:
+	case <-time.After(10 * time.Second):
+		t.Error("stalled write still blocked after Close")
+	}
+}

@@ -27,7 +27,7 @@ type file struct {
 
 // ReadAt reads from the file unless the connection is stalled.
 func (f *file) ReadAt(p []byte, off int64) (int, error) {
-	if err := f.h.c.gate(); err != nil {
+	if err := f.h.gate(); err != nil {
 		return 0, err
 	}
 	return f.f.ReadAt(p, off)
@@ -38,10 +38,16 @@ func (f *file) ReadAt(p []byte, off int64) (int, error) {
 // QuotaBytes.
 func (f *file) WriteAt(p []byte, off int64) (int, error) {
 	c := f.h.c
-	if err := c.gate(); err != nil {
+	if err := f.h.gate(); err != nil {
 		return 0, err
 	}
 	keep, fault := c.receive(len(p))
+	if k, stall := f.h.receive(len(p)); stall {
+		keep = min(keep, k)
+		if fault == faultNone {
+			fault = faultStall
+		}
+	}
 	if f.h.s.Faults.FailWrites.hit(off, len(p)) {
 		return 0, pathErr("write", f.path, errWriteFailure)
 	}
@@ -100,7 +106,7 @@ func (f *file) Close() error {
 			f.h.s.mu.Unlock()
 		}
 	})
-	if err := f.h.c.gate(); err != nil {
+	if err := f.h.gate(); err != nil {
 		f.f.Close()
 		return err
 	}

@@ -21,8 +21,9 @@ import (
 // only bare errnos to status codes (ENOENT -> NO_SUCH_FILE, EACCES ->
 // PERMISSION_DENIED, anything else -> FAILURE); it does not unwrap.
 type handler struct {
-	s *Server
-	c *serverConn
+	s    *Server
+	c    *serverConn
+	sess *sessionState
 }
 
 var (
@@ -61,7 +62,7 @@ func (h *handler) readOnly(p string) bool {
 
 // Fileread opens a file for reading.
 func (h *handler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
-	if err := h.c.gate(); err != nil {
+	if err := h.gate(); err != nil {
 		return nil, err
 	}
 	p := cleanSFTPPath(r.Filepath)
@@ -83,7 +84,7 @@ func (h *handler) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
 }
 
 func (h *handler) open(r *sftp.Request, read bool) (*file, error) {
-	if err := h.c.gate(); err != nil {
+	if err := h.gate(); err != nil {
 		return nil, err
 	}
 	p := cleanSFTPPath(r.Filepath)
@@ -163,7 +164,7 @@ func (unsettled) Size() int64 { return 0 }
 // Filecmd runs Setstat, Rename, Rmdir, Mkdir and Remove. Link and Symlink
 // are refused: links are the usual way out of a jail.
 func (h *handler) Filecmd(r *sftp.Request) error {
-	if err := h.c.gate(); err != nil {
+	if err := h.gate(); err != nil {
 		return err
 	}
 	p := cleanSFTPPath(r.Filepath)
@@ -259,7 +260,7 @@ func (h *handler) setstat(p string, r *sftp.Request) error {
 
 // PosixRename replaces the target atomically (posix-rename@openssh.com).
 func (h *handler) PosixRename(r *sftp.Request) error {
-	if err := h.c.gate(); err != nil {
+	if err := h.gate(); err != nil {
 		return err
 	}
 	p, target := cleanSFTPPath(r.Filepath), cleanSFTPPath(r.Target)
@@ -279,7 +280,7 @@ const statvfsBlock = 4096
 // StatVFS reports the remaining quota as free space, or plenty of space
 // when there is no quota, for any path.
 func (h *handler) StatVFS(r *sftp.Request) (*sftp.StatVFS, error) {
-	if err := h.c.gate(); err != nil {
+	if err := h.gate(); err != nil {
 		return nil, err
 	}
 	const plenty = 1 << 30 // blocks: 4 TiB
@@ -305,7 +306,7 @@ func (h *handler) StatVFS(r *sftp.Request) (*sftp.StatVFS, error) {
 
 // Filelist serves List (readdir) and Stat.
 func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
-	if err := h.c.gate(); err != nil {
+	if err := h.gate(); err != nil {
 		return nil, err
 	}
 	p := cleanSFTPPath(r.Filepath)
@@ -335,7 +336,7 @@ func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 
 // Lstat serves Lstat without following a final symbolic link.
 func (h *handler) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
-	if err := h.c.gate(); err != nil {
+	if err := h.gate(); err != nil {
 		return nil, err
 	}
 	p := cleanSFTPPath(r.Filepath)
@@ -349,7 +350,7 @@ func (h *handler) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
 // RealPath resolves a path the way every other request does: lexically,
 // against "/".
 func (h *handler) RealPath(p string) (string, error) {
-	if err := h.c.gate(); err != nil {
+	if err := h.gate(); err != nil {
 		return "", err
 	}
 	return cleanSFTPPath(p), nil
@@ -357,7 +358,7 @@ func (h *handler) RealPath(p string) (string, error) {
 
 // Readlink returns a link's target as stored.
 func (h *handler) Readlink(p string) (string, error) {
-	if err := h.c.gate(); err != nil {
+	if err := h.gate(); err != nil {
 		return "", err
 	}
 	return h.s.root.Readlink(rel(cleanSFTPPath(p)))

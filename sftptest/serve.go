@@ -33,6 +33,7 @@ type serverConn struct {
 	mu       sync.Mutex
 	received int64 // bytes of file data received in write requests
 	stalled  bool
+	sessions int // SFTP sessions started
 }
 
 // sshConfig builds the server's ssh configuration from Faults.
@@ -219,7 +220,11 @@ func (s *Server) serveSFTP(c *serverConn, ch ssh.Channel) {
 	if len(s.Faults.HideExtensions) > 0 {
 		rwc = newExtensionFilter(rwc, s.Faults.HideExtensions)
 	}
-	var h fileHandler = &handler{s: s, c: c}
+	c.mu.Lock()
+	c.sessions++
+	sess := &sessionState{num: c.sessions}
+	c.mu.Unlock()
+	var h fileHandler = &handler{s: s, c: c, sess: sess}
 	if s.Faults.EchoPassword {
 		h = echoHandler{h.(*handler)}
 	}
