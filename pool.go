@@ -2,6 +2,7 @@ package sftppush
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
@@ -17,8 +18,12 @@ type sessionPool struct {
 
 // poolSlot is one extra session, once its start has ended.
 type poolSlot struct {
+	pool *sessionPool
 	done chan struct{} // closed when the start has ended
 	c    *sftp.Client  // nil if the server refused it (OpenSSH's MaxSessions)
+
+	dead   atomic.Bool // abandoned as stuck (stuck.go): never used again
+	closed sync.Once
 }
 
 // startPool starts n extra sessions on c. They take the first session's
@@ -28,7 +33,7 @@ type poolSlot struct {
 func startPool(c *ssh.Client, g *guard, n int, shared *sharedLimits, drains *sync.WaitGroup) *sessionPool {
 	p := &sessionPool{}
 	for range n {
-		sl := &poolSlot{done: make(chan struct{})}
+		sl := &poolSlot{pool: p, done: make(chan struct{})}
 		p.slots = append(p.slots, sl)
 		p.wg.Go(func() {
 			defer close(sl.done)
@@ -59,18 +64,20 @@ func (p *sessionPool) trim(n int) {
 	for _, sl := range p.slots[n:] {
 		p.wg.Go(func() {
 			<-sl.done
-			if sl.c != nil {
-				sl.c.Close()
-			}
+			sl.close()
 		})
 	}
 	p.slots = p.slots[:n]
 }
 
-// ready returns the slot's session if its start has ended well.
+// ready returns the slot's session if its start has ended well and it
+// has not been abandoned.
 func (sl *poolSlot) ready() *sftp.Client {
 	select {
 	case <-sl.done:
+		if sl.dead.Load() {
+			return nil
+		}
 		return sl.c
 	default:
 		return nil
@@ -85,8 +92,26 @@ func (p *sessionPool) close() {
 	}
 	p.wg.Wait()
 	for _, sl := range p.slots {
+		sl.close()
+	}
+}
+
+// abandon takes a stuck session out of use and closes it in the
+// background: the close waits for the server's answer, or for the
+// connection's close.
+func (sl *poolSlot) abandon() {
+	if sl == nil {
+		return
+	}
+	sl.dead.Store(true)
+	sl.pool.wg.Go(sl.close)
+}
+
+// close closes the slot's session once its start has ended well.
+func (sl *poolSlot) close() {
+	sl.closed.Do(func() {
 		if sl.c != nil {
 			sl.c.Close()
 		}
-	}
+	})
 }

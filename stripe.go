@@ -1,7 +1,6 @@
 package sftppush
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -84,17 +83,22 @@ func sessionsFor(size int64, rtt time.Duration, limit int, minStripe int64) int 
 func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh bool) (used int, sent int64, err error) {
 	sh := newStripes(local, size, n)
 	n = min(n, int(sh.count)) // alignment may leave fewer stripes than sessions
-	r := newStripeRun(sh, n, c.set.stripe.together)
+	r := newStripeRun(sh, n, c.set.stripe.together, c.pool.slots[:n-1])
 	opened := make(chan struct{}) // closed once the first session's open is answered
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if fresh {
 		close(opened)
 		flags = os.O_WRONLY | os.O_CREATE
 	}
-	var wg sync.WaitGroup
-	for _, sl := range c.pool.slots[:n-1] {
-		wg.Go(func() { r.extra(sl, remote, opened) })
+	// The extra sessions run in the pool's group: an abandoned one may
+	// still wait on the server when the file is done, until the
+	// connection's close ends it (stuck.go).
+	for _, l := range r.lanes[1:] {
+		c.pool.wg.Go(func() { r.extra(l, remote, opened) })
 	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { r.watch(stop, abandonAfter(c.set.stallTimeout)) })
 	early := int64(-1) // the size seen beside the closes; -1 if not asked or not answered
 	wg.Go(func() {
 		r.writing.Wait()
@@ -112,11 +116,26 @@ func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh
 	if !fresh {
 		close(opened)
 	}
-	r.session(main)
+	r.session(r.lanes[0], main)
+	for _, l := range r.lanes {
+		<-l.ended
+	}
+	close(stop)
 	wg.Wait()
 	used, sent = int(r.used.Load()), sh.sent.Load()
 	if err := sh.err(); err != nil {
 		return used, sent, err
+	}
+	r.mu.Lock()
+	redo := r.redo
+	r.mu.Unlock()
+	if len(redo) > 0 {
+		n, err := c.rewrite(remote, local, redo)
+		sent += n
+		if err != nil {
+			return used, sent, err
+		}
+		early = -1
 	}
 	if early == size {
 		return used, sent, nil
@@ -142,13 +161,23 @@ func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh
 type stripeRun struct {
 	sh       *stripes
 	together bool
+	lanes    []*lane        // the first session's, then the extra sessions'
 	ready    sync.WaitGroup // with together: every session has its first stripe
 	writing  sync.WaitGroup // every session's writes are answered
 	used     atomic.Int32   // sessions that wrote
+
+	mu        sync.Mutex
+	redo      []span // what abandoned lanes were writing
+	abandoned int
 }
 
-func newStripeRun(sh *stripes, n int, together bool) *stripeRun {
+func newStripeRun(sh *stripes, n int, together bool, slots []*poolSlot) *stripeRun {
 	r := &stripeRun{sh: sh, together: together}
+	start := time.Now()
+	r.lanes = append(r.lanes, newLane(sh, nil, start))
+	for _, sl := range slots {
+		r.lanes = append(r.lanes, newLane(sh, sl, start))
+	}
 	if together {
 		r.ready.Add(n)
 	}
@@ -156,27 +185,40 @@ func newStripeRun(sh *stripes, n int, together bool) *stripeRun {
 	return r
 }
 
+func (r *stripeRun) readyDone(l *lane) {
+	if r.together {
+		l.readyOnce.Do(r.ready.Done)
+	}
+}
+
+func (r *stripeRun) writingDone(l *lane) { l.writingOnce.Do(r.writing.Done) }
+
 // session is one session's part, over f; a nil f (a session the server
 // refused, or that cannot open the file) writes nothing but still takes
 // part in the waits.
-func (r *stripeRun) session(f *sftp.File) {
+func (r *stripeRun) session(l *lane, f *sftp.File) {
+	defer l.finish()
 	sh := r.sh
 	var off, end int64
 	var ok bool
 	if f != nil && !sh.aborted() {
-		off, end, ok = sh.take()
+		off, end, ok = l.take()
 	}
-	if r.together {
-		r.ready.Done()
-		r.ready.Wait()
-	}
-	wrote := f != nil && sh.work(f, off, end, ok)
-	r.writing.Done()
+	r.readyDone(l)
+	r.ready.Wait()
+	wrote := f != nil && sh.work(l, f, off, end, ok)
+	r.writingDone(l)
 	r.writing.Wait()
-	if f == nil {
+	if f == nil || l.abandoned() {
 		return
 	}
-	if err := f.Close(); err != nil && wrote {
+	l.waiting()
+	err := f.Close()
+	l.idle()
+	if l.abandoned() {
+		return
+	}
+	if err != nil && wrote {
 		sh.abort(fmt.Errorf("closing a stripe's handle: %w", err))
 	}
 	if wrote {
@@ -186,165 +228,19 @@ func (r *stripeRun) session(f *sftp.File) {
 
 // extra is an extra session's part: it opens remote once the first
 // session's open is answered, unless the file is already fully taken.
-func (r *stripeRun) extra(sl *poolSlot, remote string, opened <-chan struct{}) {
+func (r *stripeRun) extra(l *lane, remote string, opened <-chan struct{}) {
 	// A session still starting when every stripe is taken has nothing
 	// left to do.
 	select {
-	case <-sl.done:
+	case <-l.slot.done:
 	case <-r.sh.allTaken:
 	}
 	<-opened
 	var f *sftp.File
-	if c := sl.ready(); c != nil && !r.sh.aborted() && !r.sh.claimed() {
+	if c := l.slot.ready(); c != nil && !r.sh.aborted() && !r.sh.claimed() {
+		l.waiting()
 		f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
+		l.idle()
 	}
-	r.session(f)
+	r.session(l, f)
 }
-
-// errStripeAborted stops the stripes still running once one has failed.
-var errStripeAborted = errors.New("sftppush: another stripe failed")
-
-// stripesPerSession is how many stripes a file is cut into per session.
-// Sessions do not all start together nor move at the same pace; with
-// more stripes than sessions, one that finishes early takes another
-// instead of idling while the last stripe crawls over one session. Each
-// stripe it moves to costs that session one round trip of draining,
-// while the others keep the connection busy.
-const stripesPerSession = 2
-
-// stripes hands out the stripes of one file to the sessions writing it and
-// gathers their outcome. Stripe i is [i*width, min((i+1)*width, size)); a
-// session takes the lowest stripe nobody has, and when it reaches the end
-// of its stripe while the next one is still free, it goes on into it
-// without a pause, so a session left alone writes the file in one pass.
-type stripes struct {
-	local io.ReaderAt
-	size  int64
-	width int64
-	count int64
-
-	next     atomic.Int64  // the lowest stripe nobody has taken
-	sent     atomic.Int64  // bytes the sessions' ReadFrom calls sent
-	allTaken chan struct{} // closed once every stripe is taken, or on abort
-	once     sync.Once
-
-	mu    sync.Mutex
-	first error
-	stop  atomic.Bool
-}
-
-func newStripes(local io.ReaderAt, size int64, n int) *stripes {
-	k := int64(n) * stripesPerSession
-	w := (size + k - 1) / k
-	w = (w + stripeAlign - 1) / stripeAlign * stripeAlign
-	return &stripes{local: local, size: size, width: w, count: (size + w - 1) / w, allTaken: make(chan struct{})}
-}
-
-// take claims the lowest free stripe.
-func (s *stripes) take() (off, end int64, ok bool) {
-	i := s.next.Add(1) - 1
-	if i >= s.count-1 {
-		s.taken()
-	}
-	if i >= s.count {
-		return 0, 0, false
-	}
-	return i * s.width, min((i+1)*s.width, s.size), true
-}
-
-// extend claims the stripe that starts at off if it is the lowest free one,
-// and returns its end.
-func (s *stripes) extend(off int64) (end int64, ok bool) {
-	i := off / s.width
-	if off%s.width != 0 || i >= s.count || !s.next.CompareAndSwap(i, i+1) {
-		return 0, false
-	}
-	if i == s.count-1 {
-		s.taken()
-	}
-	return min((i+1)*s.width, s.size), true
-}
-
-func (s *stripes) taken() { s.once.Do(func() { close(s.allTaken) }) }
-
-// claimed reports whether every stripe has been taken.
-func (s *stripes) claimed() bool { return s.next.Load() >= s.count }
-
-func (s *stripes) abort(err error) {
-	s.mu.Lock()
-	if s.first == nil {
-		s.first = err
-	}
-	s.mu.Unlock()
-	s.stop.Store(true)
-	s.taken()
-}
-
-func (s *stripes) aborted() bool { return s.stop.Load() }
-
-func (s *stripes) err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.first
-}
-
-// work writes stripes through f, starting with [off, end) if ok, until
-// none is left or one fails. It reports whether it wrote any; the caller
-// closes f.
-func (s *stripes) work(f *sftp.File, off, end int64, ok bool) (wrote bool) {
-	for ; ok && !s.aborted(); off, end, ok = s.take() {
-		wrote = true
-		if _, err := f.Seek(off, io.SeekStart); err != nil {
-			s.abort(err)
-			break
-		}
-		r := &stripeReader{s: s, off: off, end: end}
-		n, err := f.ReadFrom(r)
-		s.sent.Add(n)
-		if r.err != nil {
-			err = r.err
-		}
-		if err != nil && !errors.Is(err, errStripeAborted) {
-			s.abort(fmt.Errorf("stripe at offset %d: %w", off, err))
-			break
-		}
-	}
-	return wrote
-}
-
-// stripeReader reads one session's stripes of the local file, going on
-// into the next stripe while it is free. Its Size is the current stripe's,
-// which sftp.File.ReadFrom uses to pick its concurrency.
-type stripeReader struct {
-	s        *stripes
-	off, end int64
-	err      error // a local read error, kept apart from remote ones
-}
-
-func (r *stripeReader) Read(p []byte) (int, error) {
-	if r.s.aborted() {
-		return 0, errStripeAborted
-	}
-	if r.off >= r.end {
-		end, ok := r.s.extend(r.end)
-		if !ok {
-			return 0, io.EOF
-		}
-		r.end = end
-	}
-	if rest := r.end - r.off; int64(len(p)) > rest {
-		p = p[:rest]
-	}
-	n, err := r.s.local.ReadAt(p, r.off)
-	r.off += int64(n)
-	if n == len(p) {
-		return n, nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF // the local file shrank
-	}
-	r.err = err
-	return n, err
-}
-
-func (r *stripeReader) Size() int64 { return r.end - r.off }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
+	"go.uber.org/goleak"
 
 	"github.com/sftppush/sftppush/sftptest"
 )
@@ -302,5 +303,39 @@ func TestPushStripedFallbackCountsEveryByte(t *testing.T) {
 	}
 	if res.Entry.BytesSent != fr.Bytes {
 		t.Errorf("LogEntry.BytesSent %d, FileResult.Bytes %d", res.Entry.BytesSent, fr.Bytes)
+	}
+}
+
+// TestPushStripedStuckExtraSession: every extra session stops answering
+// after 100 KB while the connection and its first session stay healthy.
+// The stuck sessions are abandoned, their stripes are written again over
+// the first session, and the push ends well, long before the watchdog.
+func TestPushStripedStuckExtraSession(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // runs after the server's close
+	const size = 3_000_017
+	s := serverWith(t, sftptest.Faults{StallExtraSessionsAfterBytes: 100_000})
+	g := okGroup(t, size)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res := stripedPusher(sftppush.Config{MaxSessions: 4, StallTimeout: 4 * time.Second}).Push(ctx, s.Credentials("/upload"), g)
+	if res.Status != sftppush.StatusOK || res.Err != nil {
+		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
+	}
+	fr := res.Files[0]
+	// Only the first session's writes count; the stripes the others had
+	// begun were sent twice.
+	if fr.Sessions != 1 || fr.StripeErr != nil || fr.Bytes <= size {
+		t.Errorf("sessions %d (want 1), fallback %v (want none), bytes %d (want more than %d)", fr.Sessions, fr.StripeErr, fr.Bytes, size)
+	}
+	sameSHA256(t, g.Main.Path, s.ReadFile("/upload/rec.mp4"))
+	for i, x := range g.Extras {
+		if fr := res.Files[i+1]; fr.State != sftppush.FileUploaded {
+			t.Errorf("extra %s: %+v", fr.Remote, fr)
+		}
+		sameSHA256(t, x.Path, s.ReadFile("/upload/"+filepath.Base(x.Path)))
+	}
+	if c := s.Connections(); c != 1 {
+		t.Errorf("%d connections: want the one", c)
 	}
 }
