@@ -32,7 +32,7 @@ func (p *Pusher) newAttempt(creds Credentials, number int) *attempt {
 
 // fail records the attempt's outcome.
 func (a *attempt) fail(e *Error) {
-	a.res.Status, a.res.Reason, a.res.Err = e.Status, e.Reason, e
+	a.res.Status, a.res.Reason, a.res.Err = e.Reason.Status(), e.Reason, e
 }
 
 // push runs a Push's steps in order; each failure ends it.
@@ -50,19 +50,23 @@ func (a *attempt) push(ctx context.Context, g Group) {
 	}
 	defer func() { c.close(ctx.Err() == nil && c.guard.stalled() == nil) }()
 	u := newUploader(c, a.creds.Folder)
+	u.progress = newReporter(a.set.progress, g.RecordingID, c.acks)
+	defer u.progress.close() // before the connection's close: Push returns after the last call
 	u.startSweep()
 	for i := range a.files {
 		fr := &a.files[i]
 		if fr.State == FileMissing {
 			continue // an extra that could not be opened; the plan says why
 		}
+		u.progress.begin(i, fr.Size)
 		err := u.upload(ctx, fr, pl.local[i])
 		if err == nil {
 			fr.State = FileUploaded
+			u.progress.uploaded(i, fr.Size)
 			continue
 		}
 		fr.State, fr.Err, fr.Reason = FileFailed, err, err.Reason
-		if fr.Main {
+		if i == 0 { // the main file decides
 			a.fail(err)
 			break
 		}

@@ -57,7 +57,7 @@ func TestCapsRefusedBeforeConnecting(t *testing.T) {
 	}
 	// At the limits, all is well.
 	g := okGroup(t, 10)
-	g.RecordingID, g.Account = strings.Repeat("é", sftppush.MaxRecordingIDLength), strings.Repeat("a", sftppush.MaxAccountLength)
+	g.RecordingID, g.Account = strings.Repeat("é", sftppush.MaxFieldLength), strings.Repeat("a", sftppush.MaxFieldLength)
 	if res := newTestPusher(sftppush.Config{}).Push(context.Background(), s.Credentials("/upload"), g); res.Status != sftppush.StatusOK {
 		t.Errorf("at the limits: %s/%s %v", res.Status, res.Reason, res.Err)
 	}

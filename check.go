@@ -12,7 +12,7 @@ var probeData = []byte("sftppush connection check; safe to delete\n")
 // runCheck runs a Check's steps: connect, then write, verify and remove
 // the probe file.
 func (a *attempt) runCheck(ctx context.Context) {
-	a.files = []FileResult{{Remote: tempName("sftppush-check"), Main: true, Size: int64(len(probeData))}}
+	a.files = []FileResult{{Remote: tempName("sftppush-check"), Size: int64(len(probeData))}}
 	c, ok := a.connect(ctx, 0)
 	if !ok {
 		return

@@ -112,6 +112,20 @@ type Config struct {
 	// OpenSSH's own MaxSessions default; 1 or less turns striping off. See
 	// the README's "Multi-session uploads".
 	MaxSessions int
+
+	// Progress, if set, hears how far each file's upload has got: done of
+	// size bytes of file number file (its index in Result.Files, 0 for
+	// the main file) of the push of recordingID (Group.RecordingID),
+	// counted as the server acknowledges the writes, striped uploads
+	// included. It is called at most every 250 ms while a file is written
+	// and once more, with done == size, when the file is uploaded and
+	// verified; done starts again from 0 when a file is written again from
+	// its start (a fallback). Calls for one push come one at a time from a
+	// goroutine of that push; pushes run their calls concurrently. A slow
+	// callback misses updates but never slows the upload; Push returns
+	// after the push's last call has returned. Nil reports nothing and
+	// costs nothing.
+	Progress func(recordingID string, file int, done, size int64)
 }
 
 // settings is a Config with every default resolved, read by the rest of
@@ -129,6 +143,7 @@ type settings struct {
 	keepaliveCountMax   int
 	keyboardInteractive bool
 	maxSessions         int // at least 1
+	progress            func(string, int, int64, int64)
 	stripe              stripeTuning
 }
 
@@ -150,6 +165,7 @@ func resolve(cfg Config, tune stripeTuning) *settings {
 		keepaliveCountMax:   positive(cfg.KeepaliveCountMax, defaultKeepaliveCountMax),
 		keyboardInteractive: cfg.KeyboardInteractive,
 		maxSessions:         max(orOff(cfg.MaxSessions, defaultMaxSessions), 1),
+		progress:            cfg.Progress,
 		stripe:              tune,
 	}
 	s.resolver = cfg.Resolver

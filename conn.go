@@ -23,6 +23,7 @@ type conn struct {
 	rtt  time.Duration // the shortest round trip seen while starting
 
 	guard      *guard         // keepalive and progress watchdog (watchdog.go)
+	acks       *ackCounter    // acknowledged write data, for Config.Progress (acks.go); nil without it
 	stopCancel func() bool    // unregisters the close-on-cancel hook
 	drains     sync.WaitGroup // the sessions' stderr readers (sftpstart.go)
 }
@@ -53,6 +54,9 @@ func connect(ctx context.Context, set *settings, dest destination, largest int64
 	}
 	pr.remoteAddr = tcp.RemoteAddr().String()
 	c := &conn{set: set, tcp: tcp, guard: newGuard(tcp)}
+	if set.progress != nil {
+		c.acks = &ackCounter{}
+	}
 	// From here on a cancelled ctx closes the connection, which unblocks any
 	// read or write in x/crypto or pkg/sftp at once.
 	c.stopCancel = context.AfterFunc(ctx, func() { tcp.Close() })
@@ -95,9 +99,9 @@ func (c *conn) startSessions(largest int64) error {
 	c.rtt = rtt
 	limits := newSharedLimits()
 	if n := c.wantSessions(largest) - 1; n > 0 {
-		c.pool = startPool(c.ssh, c.guard, n, limits, &c.drains)
+		c.pool = startPool(c.ssh, c.guard, c.acks, n, limits, &c.drains)
 	}
-	sc, h, err := startSubsystem(ch, c.guard, nil, &c.drains)
+	sc, h, err := startSubsystem(ch, c.guard, c.acks, nil, &c.drains)
 	limits.set(h) // nil when it failed: the extra sessions give up
 	if err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 // Credentials are what a customer types into the SFTP form: where to connect,
 // how to log in and where to put the files.
 //
-// The password never prints: String, GoString, Format (every fmt verb),
+// The password never prints: String, Format (every fmt verb, %#v too),
 // LogValue and MarshalJSON all redact it. That also holds for a
 // *Credentials, and for a struct, slice or map that holds Credentials in an
 // exported field or element. fmt cannot call methods on unexported struct
@@ -46,7 +46,8 @@ type Credentials struct {
 }
 
 // MaxFieldLength is the most characters (Unicode code points) that Host,
-// Username, Password and Folder may each have.
+// Username, Password and Folder may each have, and Group.RecordingID and
+// Group.Account too.
 const MaxFieldLength = 100
 
 // ErrInvalidCredentials is reported by errors.Is for every *ValidationError,

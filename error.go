@@ -3,11 +3,9 @@ package sftppush
 import "fmt"
 
 // Error is the error of a failed step of a push. It says which step failed,
-// on which subject (an address or a path), with which Status and Reason,
-// and wraps the cause. Its Status is always its Reason's, and never
-// StatusOK.
+// on which subject (an address or a path), with which Reason (whose
+// Status, Reason.Status, is never StatusOK), and wraps the cause.
 type Error struct {
-	Status Status
 	Reason Reason
 	// Op is the step that failed.
 	Op Op
@@ -19,7 +17,7 @@ type Error struct {
 
 // newError returns the *Error of a step that failed for reason r.
 func newError(op Op, subject string, r Reason, err error) *Error {
-	return &Error{Status: r.Status(), Reason: r, Op: op, Subject: subject, Err: err}
+	return &Error{Reason: r, Op: op, Subject: subject, Err: err}
 }
 
 // Error returns a text of the form "sftppush: upload /in/rec.mp4
@@ -29,7 +27,7 @@ func (e *Error) Error() string {
 	if e.Subject != "" {
 		s += " " + e.Subject
 	}
-	s += fmt.Sprintf(" (%s/%s)", e.Status, e.Reason)
+	s += fmt.Sprintf(" (%s/%s)", e.Reason.Status(), e.Reason)
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}

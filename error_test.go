@@ -74,7 +74,7 @@ func TestErrorOps(t *testing.T) {
 			creds, g := tc.setup(t)
 			res := newTestPusher(sftppush.Config{}).Push(context.Background(), creds, g)
 			var e *sftppush.Error
-			if !errors.As(res.Err, &e) || e.Op != tc.op || e.Status == sftppush.StatusOK || e.Status != e.Reason.Status() {
+			if !errors.As(res.Err, &e) || e.Op != tc.op || e.Reason.Status() == sftppush.StatusOK || e.Reason.Status() != res.Status {
 				t.Fatalf("got %s/%s %v, want an *Error of op %s", res.Status, res.Reason, res.Err, tc.op)
 			}
 			seen[e.Op] = true

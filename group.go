@@ -27,11 +27,11 @@ type File struct {
 // after another, main file first.
 type Group struct {
 	// RecordingID identifies the recording in the log entry: at most
-	// MaxRecordingIDLength characters, no control characters.
+	// MaxFieldLength characters, no control characters.
 	RecordingID string
 	// Account, if set, names the tenant the recording belongs to; it is
 	// copied into the log entry so logs can be shown per customer. At most
-	// MaxAccountLength characters, no control characters.
+	// MaxFieldLength characters, no control characters.
 	Account string
 	// Main is the file that decides the Status: the processed .mp4 or the raw
 	// recording.
@@ -51,11 +51,6 @@ const (
 	// MaxRemoteNameLength is the longest remote file name accepted, in
 	// bytes: the common file-system limit (NAME_MAX).
 	MaxRemoteNameLength = 255
-	// MaxRecordingIDLength is the longest Group.RecordingID accepted, in
-	// characters (Unicode code points).
-	MaxRecordingIDLength = 100
-	// MaxAccountLength is the longest Group.Account accepted, in characters.
-	MaxAccountLength = 100
 )
 
 // plan is a group made ready before connecting: checked, and every local
@@ -75,7 +70,7 @@ func newPlan(g Group) (*plan, *Error) {
 	files := fileResults(g)
 	pl := &plan{files: files, local: make([]*os.File, len(files))}
 	if err := checkGroup(g, pl.files); err != nil {
-		return pl, &Error{Status: StatusUploadFailed, Reason: ReasonInvalidGroup, Op: OpValidate, Err: err}
+		return pl, &Error{Reason: ReasonInvalidGroup, Op: OpValidate, Err: err}
 	}
 	for i := range pl.files {
 		fr := &pl.files[i]
@@ -83,7 +78,7 @@ func newPlan(g Group) (*plan, *Error) {
 		if err != nil {
 			e := newError(OpOpen, fr.Local, localReason(err), err)
 			fr.State, fr.Err, fr.Reason = FileMissing, e, e.Reason
-			if fr.Main {
+			if i == 0 { // the main file
 				return pl, e
 			}
 			continue
@@ -105,7 +100,7 @@ func fileResults(g Group) []FileResult {
 		if name == "" {
 			name = filepath.Base(f.Path)
 		}
-		files[i] = FileResult{Local: f.Path, Remote: name, Main: i == 0, Size: -1}
+		files[i] = FileResult{Local: f.Path, Remote: name, Size: -1}
 	}
 	return files
 }
@@ -235,8 +230,8 @@ func checkLabels(g Group) []error {
 		name, value string
 		max         int
 	}{
-		{"RecordingID", g.RecordingID, MaxRecordingIDLength},
-		{"Account", g.Account, MaxAccountLength},
+		{"RecordingID", g.RecordingID, MaxFieldLength},
+		{"Account", g.Account, MaxFieldLength},
 	} {
 		switch {
 		case !utf8.ValidString(f.value):

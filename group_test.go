@@ -50,7 +50,7 @@ func TestPlan(t *testing.T) {
 		}
 		defer pl.close()
 		files := pl.files
-		if len(files) != 3 || files[0].Remote != "rec.mp4" || !files[0].Main || files[1].Remote != "snap.jpg" || files[1].Main ||
+		if len(files) != 3 || files[0].Remote != "rec.mp4" || files[1].Remote != "snap.jpg" ||
 			files[0].Size != 1000 || files[1].Size != 10 || pl.largest() != 1000 {
 			t.Errorf("got %+v", files)
 		}
@@ -58,7 +58,7 @@ func TestPlan(t *testing.T) {
 			t.Errorf("a missing extra: %+v", files[2])
 		}
 		var e *Error
-		if !errors.As(files[2].Err, &e) || e.Op != OpOpen || e.Status != StatusFileMissing {
+		if !errors.As(files[2].Err, &e) || e.Op != OpOpen || e.Reason.Status() != StatusFileMissing {
 			t.Errorf("a missing extra's Err: %v", files[2].Err)
 		}
 	})
@@ -76,7 +76,7 @@ func TestPlan(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			pl, err := newPlan(tc.g)
 			files := pl.files
-			if err == nil || err.Reason != ReasonInvalidGroup || err.Status != StatusUploadFailed || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || err.Reason != ReasonInvalidGroup || err.Reason.Status() != StatusUploadFailed || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want invalid_group mentioning %q", err, tc.want)
 			}
 			if len(files) != 1+len(tc.g.Extras) {

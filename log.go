@@ -8,9 +8,9 @@ import (
 	"unicode"
 )
 
-// MaxLoggedFiles is how many file names a LogEntry lists, as the product's
+// maxLoggedFiles is how many file names a LogEntry lists, as the product's
 // log table does.
-const MaxLoggedFiles = 4
+const maxLoggedFiles = 4
 
 // LogEntry is the record of one push attempt: the columns of the product's
 // SFTP log table plus what an operator needs to debug. It never holds the
@@ -23,7 +23,7 @@ type LogEntry struct {
 	Folder      string    `json:"folder"`
 	Port        int       `json:"port"`
 	// Files are the remote names of the files attempted, main file first, at
-	// most MaxLoggedFiles.
+	// most 4 (as the product's log table shows them).
 	Files     []string      `json:"files"`
 	Status    Status        `json:"status"`
 	Reason    Reason        `json:"reason"`
@@ -69,7 +69,7 @@ func (e LogEntry) attrs() []slog.Attr {
 		slog.Int("port", e.Port),
 		// A copy: a handler may keep the record after Log returns.
 		slog.Any("files", append([]string{}, e.Files...)),
-		slog.String("status", e.Status.String()),
+		slog.String("status", string(e.Status)),
 		slog.String("reason", e.Reason.String()),
 	)
 	if e.Error != "" {
@@ -104,10 +104,10 @@ func (e LogEntry) clone() LogEntry {
 	return e
 }
 
-// loggedFiles returns a copy of the first MaxLoggedFiles names, for
+// loggedFiles returns a copy of the first maxLoggedFiles names, for
 // LogEntry.Files.
 func loggedFiles(names []string) []string {
-	n := min(len(names), MaxLoggedFiles)
+	n := min(len(names), maxLoggedFiles)
 	if n == 0 {
 		return nil
 	}

@@ -299,8 +299,8 @@ func TestLoggedFiles(t *testing.T) {
 			}
 		})
 	}
-	if MaxLoggedFiles != 4 {
-		t.Errorf("MaxLoggedFiles = %d, want 4", MaxLoggedFiles)
+	if maxLoggedFiles != 4 {
+		t.Errorf("maxLoggedFiles = %d, want 4", maxLoggedFiles)
 	}
 }
 

@@ -30,7 +30,7 @@ type poolSlot struct {
 // limits from shared, so each costs the channel open, the subsystem
 // request and SFTP's INIT: three round trips, run beside the first
 // session's start.
-func startPool(c *ssh.Client, g *guard, n int, shared *sharedLimits, drains *sync.WaitGroup) *sessionPool {
+func startPool(c *ssh.Client, g *guard, acks *ackCounter, n int, shared *sharedLimits, drains *sync.WaitGroup) *sessionPool {
 	p := &sessionPool{}
 	for range n {
 		sl := &poolSlot{pool: p, done: make(chan struct{})}
@@ -41,7 +41,7 @@ func startPool(c *ssh.Client, g *guard, n int, shared *sharedLimits, drains *syn
 			if err != nil {
 				return // refused (OpenSSH's MaxSessions): one session fewer
 			}
-			sl.c, _, _ = startSubsystem(sess, g, shared, drains)
+			sl.c, _, _ = startSubsystem(sess, g, acks, shared, drains)
 		})
 	}
 	return p

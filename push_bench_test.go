@@ -31,9 +31,27 @@ func BenchmarkPush(b *testing.B) {
 	}
 }
 
+// BenchmarkPushProgress compares a push with Config.Progress set (a
+// callback that does nothing) against one without, side by side: what
+// following the acknowledgements costs.
+func BenchmarkPushProgress(b *testing.B) {
+	const size = 64 << 20
+	s := sftptest.NewServer(b)
+	s.MkdirAll("/upload")
+	local := writeLocal(b, b.TempDir(), "main.mp4", size)
+	b.Run("progress=off", func(b *testing.B) { benchPushWith(b, s, local, size, sftppush.Config{}) })
+	b.Run("progress=on", func(b *testing.B) {
+		benchPushWith(b, s, local, size, sftppush.Config{Progress: func(string, int, int64, int64) {}})
+	})
+}
+
 // benchPush pushes local to the embedded server once per iteration.
 func benchPush(b *testing.B, s *sftptest.Server, local string, size int64) {
-	p := newTestPusher(sftppush.Config{})
+	benchPushWith(b, s, local, size, sftppush.Config{})
+}
+
+func benchPushWith(b *testing.B, s *sftptest.Server, local string, size int64, cfg sftppush.Config) {
+	p := newTestPusher(cfg)
 	creds := s.Credentials("/upload")
 	g := sftppush.Group{Main: sftppush.File{Path: local}}
 	b.SetBytes(size)

@@ -91,7 +91,7 @@ func TestPushRecordingGroup(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s: remote content differs (%d vs %d bytes)", fr.Remote, len(got), len(want))
 		}
-		if fr.State != sftppush.FileUploaded || fr.Size != int64(len(want)) || fr.Bytes != int64(len(want)) || fr.Main != (i == 0) {
+		if fr.State != sftppush.FileUploaded || fr.Size != int64(len(want)) || fr.Bytes != int64(len(want)) {
 			t.Errorf("file %d: got %+v", i, fr)
 		}
 		total += fr.Bytes
@@ -421,7 +421,7 @@ func TestPushStatuses(t *testing.T) {
 				t.Errorf("Reason %s documents status %s", tc.reason, tc.reason.Status())
 			}
 			var pe *sftppush.Error
-			if !errors.As(res.Err, &pe) || pe.Status != res.Status || pe.Reason != res.Reason {
+			if !errors.As(res.Err, &pe) || pe.Reason.Status() != res.Status || pe.Reason != res.Reason {
 				t.Errorf("err %v: want a *Error with the same status and reason", res.Err)
 			}
 			if res.Files[0].State == sftppush.FileUploaded {

@@ -153,8 +153,24 @@ func TestReasonStatus(t *testing.T) {
 		})
 	}
 	for _, r := range allReasons {
-		if s := r.Status(); !s.Valid() {
+		if s := r.Status(); !s.valid() {
 			t.Errorf("%s.Status() = %q, not a valid Status", r, s)
 		}
+	}
+}
+
+func TestEveryReasonHasAHint(t *testing.T) {
+	for r := range reasonStatus {
+		if h := r.Hint(); (h == "") != (r == ReasonNone) {
+			t.Errorf("%s: hint %q", r, h)
+		}
+	}
+	for r := range hints {
+		if _, ok := reasonStatus[r]; !ok || r == ReasonNone {
+			t.Errorf("a hint for %q, which is not a failure Reason", r)
+		}
+	}
+	if Reason("nope").Hint() != "" {
+		t.Error("a hint for a string that is not a Reason")
 	}
 }

@@ -43,21 +43,21 @@ func quoteIfNeeded(s string) string {
 	return s
 }
 
-// GoString returns a Go expression for the credentials with the password
+// goString returns a Go expression for the credentials with the password
 // redacted, for %#v.
-func (c Credentials) GoString() string {
+func (c Credentials) goString() string {
 	return fmt.Sprintf("sftppush.Credentials{Host:%q, Port:%d, Username:%q, Password:%q, Folder:%q}",
 		withoutUserInfo(c.Host), c.Port, c.Username, c.shownPassword(), withoutUserInfo(c.Folder))
 }
 
 // Format implements fmt.Formatter so that no verb can reach the password:
-// %#v prints GoString, and every other verb (%v, %+v, %s, %q, %x, %X, %d,
+// %#v prints a Go expression with the password redacted, and every other verb (%v, %+v, %s, %q, %x, %X, %d,
 // ...) formats String, the redacted text, with the same flags and width.
 // fmt does not call Format for %p and %w when they are misused (see
 // Credentials).
 func (c Credentials) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
-		io.WriteString(f, c.GoString())
+		io.WriteString(f, c.goString())
 		return
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())

@@ -16,11 +16,11 @@ const (
 	FileNotAttempted FileState = "not_attempted"
 )
 
-// FileResult is the outcome for one file of a group.
+// FileResult is the outcome for one file of a group. Result.Files lists
+// them in the group's order: the main file first.
 type FileResult struct {
 	Local  string    `json:"local"`  // local path
 	Remote string    `json:"remote"` // remote name, inside the folder
-	Main   bool      `json:"main"`   // whether this is the group's main file
 	State  FileState `json:"state"`
 	Size   int64     `json:"size"`  // local size in bytes, -1 when unknown
 	Bytes  int64     `json:"bytes"` // bytes sent to the server, every rewrite included

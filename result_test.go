@@ -7,7 +7,7 @@ import (
 )
 
 func TestErrorTextAndUnwrap(t *testing.T) {
-	e := &Error{Status: StatusUploadFailed, Reason: ReasonPermissionDenied, Op: "create", Subject: "/in/rec.mp4", Err: fs.ErrPermission}
+	e := &Error{Reason: ReasonPermissionDenied, Op: "create", Subject: "/in/rec.mp4", Err: fs.ErrPermission}
 	if got, want := e.Error(), "sftppush: create /in/rec.mp4 (UPLOAD_FAILED/permission_denied): permission denied"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
@@ -18,7 +18,7 @@ func TestErrorTextAndUnwrap(t *testing.T) {
 	if !errors.As(error(e), &pe) || pe.Reason != ReasonPermissionDenied {
 		t.Error("errors.As does not find *Error")
 	}
-	bare := &Error{Status: StatusOK, Reason: ReasonNone, Op: "validate"}
+	bare := &Error{Reason: ReasonNone, Op: "validate"}
 	if got, want := bare.Error(), "sftppush: validate (OK/none)"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}

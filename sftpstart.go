@@ -35,7 +35,7 @@ func openChannel(c *ssh.Client) (*ssh.Session, time.Duration, error) {
 // for its limits; an extra session takes the first one's from shared
 // instead, and gives up if the first one failed. On failure sess is
 // closed.
-func startSubsystem(sess *ssh.Session, g *guard, shared *sharedLimits, drains *sync.WaitGroup) (*sftp.Client, *sftpHello, error) {
+func startSubsystem(sess *ssh.Session, g *guard, acks *ackCounter, shared *sharedLimits, drains *sync.WaitGroup) (*sftp.Client, *sftpHello, error) {
 	fail := func(err error) (*sftp.Client, *sftpHello, error) {
 		sess.Close()
 		return nil, nil, err
@@ -74,7 +74,8 @@ func startSubsystem(sess *ssh.Session, g *guard, shared *sharedLimits, drains *s
 		sftp.MaxConcurrentRequestsPerFile(writeConcurrency),
 		sftp.MaxPacketUnchecked(writeSize(h.limits)),
 	}
-	sc, err := sftp.NewClientPipe(g.replies(&replayReader{first: h.version, r: r}), newInitSkipper(w), opts...)
+	rd, wr := acks.follow(g.replies(&replayReader{first: h.version, r: r}), newInitSkipper(w))
+	sc, err := sftp.NewClientPipe(rd, wr, opts...)
 	if err != nil {
 		return fail(err)
 	}

@@ -53,11 +53,8 @@ func parseStatus(s string) (Status, error) {
 	return "", fmt.Errorf("sftppush: unknown status %q (want one of OK, FILE_MISSING, UPLOAD_FAILED, SFTP_LOGIN_FAILED, INCORRECT_SFTP_FOLDER, SFTP_CONNECTION_TIMEOUT)", truncate(s, 40))
 }
 
-// String returns the status name, e.g. "SFTP_LOGIN_FAILED".
-func (s Status) String() string { return string(s) }
-
-// Valid reports whether s is one of the six statuses.
-func (s Status) Valid() bool {
+// valid reports whether s is one of the six statuses.
+func (s Status) valid() bool {
 	_, err := parseStatus(string(s))
 	return err == nil
 }
@@ -65,7 +62,7 @@ func (s Status) Valid() bool {
 // MarshalText implements encoding.TextMarshaler. It refuses an invalid
 // Status so that a bad value never reaches storage.
 func (s Status) MarshalText() ([]byte, error) {
-	if !s.Valid() {
+	if !s.valid() {
 		return nil, fmt.Errorf("sftppush: cannot marshal invalid status %q", truncate(string(s), 40))
 	}
 	return []byte(s), nil

@@ -20,6 +20,7 @@ type uploader struct {
 	method    WriteMethod // decided at the first upload
 	leftovers []string    // temporary files that could not be removed
 	sweep     *sweep      // the listing for stale temporary files (sweep.go)
+	progress  *reporter   // Config.Progress (progress.go); nil without it
 	// serverTime is the server's clock as the last verified file's
 	// modification time showed it: the reference for what is stale.
 	serverTime time.Time
@@ -57,9 +58,11 @@ func (u *uploader) write(ctx context.Context, fr *FileResult, remote string, loc
 	// Large files at long round trips go over several sessions, which
 	// verify the size themselves; whatever they do not finish, the single
 	// session below rewrites.
+	u.progress.restart()
 	if u.striped(ctx, fr, remote, local, fresh) {
 		return true, nil
 	}
+	u.progress.restart()
 	fr.Sessions = 1
 	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size), g: u.c.guard}
 	// Write-only: some servers (AWS Transfer among them) refuse the

@@ -32,7 +32,7 @@ func TestPushExtras(t *testing.T) {
 		// is missing.
 		var e *sftppush.Error
 		if res.Err != nil || !errors.As(res.Files[2].Err, &e) || !errors.Is(e, fs.ErrNotExist) ||
-			res.Files[2].Reason != sftppush.ReasonFileMissing || e.Status != sftppush.StatusFileMissing || e.Op != sftppush.OpOpen {
+			res.Files[2].Reason != sftppush.ReasonFileMissing || e.Reason.Status() != sftppush.StatusFileMissing || e.Op != sftppush.OpOpen {
 			t.Errorf("Err %v, extra's Err %v, reason %s: want the missing extra reported in its FileResult only", res.Err, res.Files[2].Err, res.Files[2].Reason)
 		}
 	})
@@ -51,7 +51,7 @@ func TestPushExtras(t *testing.T) {
 			t.Errorf("later extras: %+v", res.Files[2:])
 		}
 		var pe *sftppush.Error
-		if res.Err != nil || !errors.As(res.Files[1].Err, &pe) || pe.Reason != sftppush.ReasonRemoteError || pe.Status != sftppush.StatusUploadFailed {
+		if res.Err != nil || !errors.As(res.Files[1].Err, &pe) || pe.Reason != sftppush.ReasonRemoteError || pe.Reason.Status() != sftppush.StatusUploadFailed {
 			t.Errorf("Err %v, extra's Err %v: want nil, and the failed extra's *Error in its FileResult", res.Err, res.Files[1].Err)
 		}
 	})
@@ -83,9 +83,9 @@ func TestUploadLocalReadError(t *testing.T) {
 	path := writeLocal(t, t.TempDir(), "x.mp4", 100_000)
 	f, _ := os.Open(path)
 	f.Close() // reads now fail with os.ErrClosed
-	fr := &sftppush.FileResult{Local: path, Remote: "x.mp4", Main: true, Size: 100_000}
+	fr := &sftppush.FileResult{Local: path, Remote: "x.mp4", Size: 100_000}
 	perr := sftppush.UploadFile(c, "/upload", fr, f)
-	if perr == nil || perr.Reason != sftppush.ReasonLocalReadError || perr.Status != sftppush.StatusUploadFailed || !errors.Is(perr, os.ErrClosed) {
+	if perr == nil || perr.Reason != sftppush.ReasonLocalReadError || perr.Reason.Status() != sftppush.StatusUploadFailed || !errors.Is(perr, os.ErrClosed) {
 		t.Fatalf("got %v, want local_read_error wrapping os.ErrClosed", perr)
 	}
 }

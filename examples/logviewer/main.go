@@ -202,19 +202,24 @@ func serveLogs(w http.ResponseWriter, r *http.Request, store *sqlstore.Store) {
 }
 
 // toRow formats e for the table; like the product it lists up to 4 files.
+// shownFiles is how many file names a row shows, as the product's log
+// table does; a push logs at most that many, but a store may hold entries
+// written by others.
+const shownFiles = 4
+
 func toRow(e sftppush.LogEntry) row {
 	rw := row{
 		RecordingID: e.RecordingID, Account: e.Account,
 		Time: e.Time.UTC().Format(time.DateTime),
 		Host: e.Host, Username: e.Username, Folder: e.Folder, Protocol: "SFTP", Port: e.Port,
-		Status: e.Status.String(), OK: e.Status == sftppush.StatusOK, Error: e.Error,
+		Status: string(e.Status), OK: e.Status == sftppush.StatusOK, Error: e.Error,
 	}
 	if e.Reason != sftppush.ReasonNone {
 		rw.Reason = e.Reason.String()
 	}
 	rw.Files = e.Files
-	if n := len(e.Files); n > sftppush.MaxLoggedFiles {
-		rw.Files, rw.MoreFiles = e.Files[:sftppush.MaxLoggedFiles], n-sftppush.MaxLoggedFiles
+	if n := len(e.Files); n > shownFiles {
+		rw.Files, rw.MoreFiles = e.Files[:shownFiles], n-shownFiles
 	}
 	return rw
 }
