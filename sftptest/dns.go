@@ -17,20 +17,23 @@ import (
 // would have used, so no query leaves the machine.
 //
 // The server answers A queries for the names in records (name -> IPv4
-// address; names are case-insensitive, with or without the trailing dot),
+// address, or several separated by commas, answered in that order; names
+// are case-insensitive, with or without the trailing dot),
 // an empty NOERROR answer to any other query type (AAAA included) for
 // those names, and NXDOMAIN for every other name. Names that Go resolves
 // without DNS, such as "localhost" and those in /etc/hosts, never reach it.
 // The server stops in t.Cleanup.
 func NewResolver(t TB, records map[string]string) *net.Resolver {
 	t.Helper()
-	zone := make(map[string][4]byte, len(records))
-	for name, ip := range records {
-		v4 := net.ParseIP(ip).To4()
-		if v4 == nil {
-			t.Fatalf("sftptest: NewResolver: %q is not an IPv4 address (for %q)", ip, name)
+	zone := make(map[string][][4]byte, len(records))
+	for name, ips := range records {
+		for _, ip := range strings.Split(ips, ",") {
+			v4 := net.ParseIP(strings.TrimSpace(ip)).To4()
+			if v4 == nil {
+				t.Fatalf("sftptest: NewResolver: %q is not an IPv4 address (for %q)", ip, name)
+			}
+			zone[dnsKey(name)] = append(zone[dnsKey(name)], [4]byte(v4))
 		}
-		zone[dnsKey(name)] = [4]byte(v4)
 	}
 
 	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
@@ -76,7 +79,7 @@ func dnsKey(name string) string {
 }
 
 type dnsServer struct {
-	zone map[string][4]byte
+	zone map[string][][4]byte
 	wg   sync.WaitGroup
 
 	mu     sync.Mutex
@@ -170,7 +173,7 @@ func (d *dnsServer) answer(query []byte) (resp []byte, ok bool) {
 		return resp, err == nil
 	}
 
-	ip, known := d.zone[dnsKey(q.Name.String())]
+	ips, known := d.zone[dnsKey(q.Name.String())]
 	if !known {
 		rh.RCode = dnsmessage.RCodeNameError
 	}
@@ -181,8 +184,10 @@ func (d *dnsServer) answer(query []byte) (resp []byte, ok bool) {
 	}
 	if known && q.Type == dnsmessage.TypeA && q.Class == dnsmessage.ClassINET {
 		rr := dnsmessage.ResourceHeader{Name: q.Name, Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET, TTL: 60}
-		if b.AResource(rr, dnsmessage.AResource{A: ip}) != nil {
-			return nil, false
+		for _, ip := range ips {
+			if b.AResource(rr, dnsmessage.AResource{A: ip}) != nil {
+				return nil, false
+			}
 		}
 	}
 	resp, err = b.Finish()

@@ -130,6 +130,43 @@ type Faults struct {
 	// lists what was taken.
 	TakeAway string
 
+	// PasswordExpired makes the login work and every session then fail
+	// the way OpenSSH with PAM treats an account whose password has
+	// expired (chage -d 0): the subsystem request is accepted, the
+	// session writes "WARNING: Your password has expired." and "Password
+	// change required but no TTY available." to its standard error, exits
+	// with status 1 and closes. With KeyboardInteractiveOnly and
+	// KeyboardInteractivePassword, the right password is followed, as PAM
+	// does, by a second challenge that asks for the current password to
+	// change it; any answer fails (and counts in PasswordTries).
+	PasswordExpired bool
+
+	// SecondFactor makes the right password a partial success, as
+	// OpenSSH's AuthenticationMethods password,keyboard-interactive does:
+	// the server then asks for a "Verification code:" by
+	// keyboard-interactive, and no answer is right (an answer counts in
+	// PasswordTries).
+	SecondFactor bool
+
+	// RefuseReadWrite refuses opens for reading and writing at once with
+	// SSH_FX_PERMISSION_DENIED, as AWS Transfer Family does on S3.
+	RefuseReadWrite bool
+
+	// DenySetstat refuses SETSTAT and FSETSTAT with
+	// SSH_FX_PERMISSION_DENIED, as AWS Transfer Family does on S3.
+	DenySetstat bool
+
+	// DenyStat refuses STAT and LSTAT with SSH_FX_PERMISSION_DENIED, as
+	// upload-only folders do, except for a file that has a handle open
+	// (pkg/sftp's request server cannot tell FSTAT on a handle from STAT
+	// by name, so a name that is open stands for its handle).
+	DenyStat bool
+
+	// CommitPerMiB delays the close of a handle that was written to, and
+	// a rename, by this much per MiB of the file, as object-store
+	// gateways do that store the upload on close and rename by copying.
+	CommitPerMiB time.Duration
+
 	// ChannelOpenDelay holds every session channel open this long before
 	// confirming it, as a server busy at login, or a confirmation held
 	// by Nagle's algorithm until an ACK comes back, would: the channel

@@ -110,6 +110,9 @@ func (f *file) Close() error {
 		f.f.Close()
 		return err
 	}
+	if f.write {
+		f.h.s.commit(f.path)
+	}
 	err := f.f.Close()
 	if err == nil && f.write {
 		f.h.s.takeAway(f.path)

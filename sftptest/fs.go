@@ -92,6 +92,9 @@ func (h *handler) open(r *sftp.Request, read bool) (*file, error) {
 		return nil, pathErr("open", p, syscall.EACCES)
 	}
 	pf := r.Pflags()
+	if h.s.Faults.RefuseReadWrite && pf.Read && (pf.Write || pf.Append) {
+		return nil, pathErr("open", p, syscall.EACCES)
+	}
 	var flag int
 	switch {
 	case read && (pf.Write || pf.Append):
@@ -171,7 +174,7 @@ func (h *handler) Filecmd(r *sftp.Request) error {
 	f := h.s.Faults
 	switch r.Method {
 	case "Setstat":
-		if h.readOnly(p) {
+		if h.readOnly(p) || f.DenySetstat {
 			return pathErr("setstat", p, syscall.EACCES)
 		}
 		return h.setstat(p, r)
@@ -184,6 +187,7 @@ func (h *handler) Filecmd(r *sftp.Request) error {
 		if _, err := h.s.root.Lstat(rel(target)); err == nil {
 			return pathErr("rename", target, syscall.EEXIST)
 		}
+		h.s.commit(p)
 		if err := h.s.root.Rename(rel(p), rel(target)); err != nil {
 			return err
 		}
@@ -324,6 +328,9 @@ func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		sort.Slice(infos, func(i, j int) bool { return infos[i].Name() < infos[j].Name() })
 		return lister(infos), nil
 	case "Stat":
+		if err := h.denyStat(p); err != nil {
+			return nil, err
+		}
 		fi, err := h.s.root.Stat(rel(p))
 		if err != nil {
 			return nil, err
@@ -340,11 +347,46 @@ func (h *handler) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
 		return nil, err
 	}
 	p := cleanSFTPPath(r.Filepath)
+	if err := h.denyStat(p); err != nil {
+		return nil, err
+	}
 	fi, err := h.s.root.Lstat(rel(p))
 	if err != nil {
 		return nil, err
 	}
 	return lister{h.statInfo(p, fi)}, nil
+}
+
+// denyStat applies DenyStat to a stat of p.
+func (h *handler) denyStat(p string) error {
+	if !h.s.Faults.DenyStat {
+		return nil
+	}
+	h.s.mu.Lock()
+	open := h.s.writing[p] > 0
+	h.s.mu.Unlock()
+	if open {
+		return nil
+	}
+	return pathErr("stat", p, syscall.EACCES)
+}
+
+// commit applies CommitPerMiB to the file at p.
+func (s *Server) commit(p string) {
+	d := s.Faults.CommitPerMiB
+	if d <= 0 {
+		return
+	}
+	fi, err := s.root.Stat(rel(p))
+	if err != nil {
+		return
+	}
+	t := time.NewTimer(time.Duration(fi.Size()) * d / (1 << 20))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.done:
+	}
 }
 
 // RealPath resolves a path the way every other request does: lexically,

@@ -42,6 +42,10 @@ func (s *Server) sshConfig() *ssh.ServerConfig {
 	if config.ServerVersion == "" {
 		config.ServerVersion = ServerVersion
 	}
+	config.KeyExchanges, config.Ciphers, config.MACs = s.Algorithms.KeyExchanges, s.Algorithms.Ciphers, s.Algorithms.MACs
+	if s.Banner != "" {
+		config.BannerCallback = func(ssh.ConnMetadata) string { return s.Banner }
+	}
 	if s.Faults.EchoPassword {
 		config.ServerVersion += " built-for " + s.Password
 	}
@@ -58,6 +62,16 @@ func (s *Server) sshConfig() *ssh.ServerConfig {
 			s.mu.Unlock()
 			if s.Faults.KeyboardInteractivePassword && len(answers) == 1 &&
 				subtle.ConstantTimeCompare([]byte(conn.User()), user)&subtle.ConstantTimeCompare([]byte(answers[0]), pass) == 1 {
+				if s.Faults.PasswordExpired {
+					// PAM's pam_unix, for an expired password.
+					if _, err := ask(conn.User(), "You are required to change your password immediately (administrator enforced)", []string{"Current password: "}, []bool{false}); err != nil {
+						return nil, err
+					}
+					s.mu.Lock()
+					s.passwordTries++
+					s.mu.Unlock()
+					return nil, errors.New("sftptest: password change refused")
+				}
 				s.mu.Lock()
 				s.logins++
 				s.mu.Unlock()
@@ -74,6 +88,19 @@ func (s *Server) sshConfig() *ssh.ServerConfig {
 			passOK := subtle.ConstantTimeCompare(password, pass)
 			if userOK&passOK != 1 {
 				return nil, errors.New("sftptest: wrong username or password")
+			}
+			if s.Faults.SecondFactor {
+				return nil, &ssh.PartialSuccessError{Next: ssh.ServerAuthCallbacks{
+					KeyboardInteractiveCallback: func(conn ssh.ConnMetadata, ask ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+						if _, err := ask(conn.User(), "", []string{"Verification code: "}, []bool{false}); err != nil {
+							return nil, err
+						}
+						s.mu.Lock()
+						s.passwordTries++
+						s.mu.Unlock()
+						return nil, errors.New("sftptest: wrong verification code")
+					},
+				}}
 			}
 			s.mu.Lock()
 			s.logins++
@@ -200,6 +227,14 @@ func (s *Server) serveSession(c *serverConn, ch ssh.Channel, reqs <-chan *ssh.Re
 		}
 		if req.WantReply {
 			req.Reply(ok, nil)
+		}
+		if ok && s.Faults.PasswordExpired {
+			// OpenSSH's child for the session, after a login whose
+			// password has expired, without a terminal.
+			io.WriteString(ch.Stderr(), "WARNING: Your password has expired.\nPassword change required but no TTY available.\n")
+			ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{1}))
+			ch.CloseWrite()
+			return
 		}
 		if ok {
 			started = true

@@ -36,6 +36,16 @@ type Server struct {
 	// before Start. Empty means ServerVersion. Cloud services are known by
 	// theirs ("SSH-2.0-AWS_SFTP_1.1", "SSH-2.0-AzureSSH_1.0.0").
 	Version string
+	// Banner, if not empty, is shown to clients before they log in (SSH's
+	// SSH_MSG_USERAUTH_BANNER, OpenSSH's Banner); set before Start.
+	Banner string
+	// Algorithms, where its lists are not empty, are the only key
+	// exchanges, ciphers and MACs the server offers, as a server
+	// configured with KexAlgorithms, Ciphers or MACs does; set before
+	// Start. x/crypto's server speaks the insecure ones too
+	// (ssh.InsecureAlgorithms) when they are listed. HostKeys and
+	// PublicKeyAuths are ignored: the host-key algorithms follow HostKeys.
+	Algorithms ssh.Algorithms
 	// Faults makes the server misbehave; set before Start. The zero value
 	// is a well-behaved server.
 	Faults Faults
