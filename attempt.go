@@ -143,6 +143,8 @@ func (a *attempt) entry() LogEntry {
 		Duration:           end.Sub(a.start),
 		RemoteAddr:         a.peer.remoteAddr,
 		ServerVersion:      logSafe(a.peer.serverVersion),
+		Banner:             truncate(logText(a.peer.banner), maxBannerChars),
+		Algorithms:         a.peer.algorithms,
 		HostKeyFingerprint: a.peer.fingerprint,
 	}
 	if a.dest.host != "" {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
 )
 
 // SFTP status codes beyond version 3's that some servers send anyway
@@ -92,6 +93,9 @@ func classify(op Op, c cause) (Reason, error) {
 		if c.expired || isTimeout(err) {
 			return ReasonHandshakeTimeout, err
 		}
+		if se := (*startError)(nil); errors.As(err, &se) && expired(se.stderr) {
+			return ReasonPasswordExpired, err
+		}
 		return ReasonSubsystemUnavailable, err
 	}
 	r := transferReason(err)
@@ -151,6 +155,7 @@ func isHostKeyError(err error) bool {
 // a rejected password is told from a server that offers no password login.
 func handshakeReason(err error, asked bool) Reason {
 	var hk *hostKeyRefusal
+	var more *moreThanPassword
 	switch {
 	case errors.As(err, &hk):
 		if hk.changed() {
@@ -159,6 +164,17 @@ func handshakeReason(err error, asked bool) Reason {
 		return ReasonHostKeyUnknown
 	case isTimeout(err):
 		return ReasonHandshakeTimeout
+	case errors.As(err, new(*ssh.AlgorithmNegotiationError)):
+		return ReasonNoCommonAlgorithm
+	case errors.Is(err, errSecondFactor):
+		return ReasonSecondFactor
+	case errors.As(err, &more):
+		if expired(more.text) {
+			return ReasonPasswordExpired
+		}
+		return ReasonSecondFactor
+	case asked && passwordChangeRequested(err):
+		return ReasonPasswordExpired
 	case errors.Is(err, errUnansweredChallenge):
 		return ReasonPasswordNotOffered
 	case authFailed(err):
@@ -190,6 +206,14 @@ func authFailed(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "ssh: unable to authenticate") ||
 		strings.Contains(msg, "ssh: unexpected message type 51 (expected 60)")
+}
+
+// passwordChangeRequested reports whether the server answered the
+// password with SSH_MSG_USERAUTH_PASSWD_CHANGEREQ (RFC 4252, section 8:
+// message 60 in the password method), which x/crypto does not handle and
+// reports only as an unexpected message, in words.
+func passwordChangeRequested(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "ssh: unexpected message type 60 (expected")
 }
 
 // transferReason classifies an error from an SFTP request made after the

@@ -113,6 +113,16 @@ type Config struct {
 	// the README's "Multi-session uploads".
 	MaxSessions int
 
+	// LegacyAlgorithms also offers, at the end of each list so that a
+	// modern server still negotiates a modern algorithm, what
+	// golang.org/x/crypto/ssh implements but calls insecure
+	// (ssh.InsecureAlgorithms): CBC and RC4 ciphers, SHA-1 key exchanges,
+	// hmac-sha1-96 and ssh-rsa (SHA-1) host-key signatures, for old
+	// servers and appliances that speak nothing newer. Off by default; a
+	// push that needs it ends with ReasonNoCommonAlgorithm, whose error
+	// says so.
+	LegacyAlgorithms bool
+
 	// Progress, if set, hears how far each file's upload has got: done of
 	// size bytes of file number file (its index in Result.Files, 0 for
 	// the main file) of the push of recordingID (Group.RecordingID),
@@ -144,6 +154,7 @@ type settings struct {
 	keyboardInteractive bool
 	maxSessions         int // at least 1
 	progress            func(string, int, int64, int64)
+	legacyAlgorithms    bool
 	stripe              stripeTuning
 }
 
@@ -166,6 +177,7 @@ func resolve(cfg Config, tune stripeTuning) *settings {
 		keyboardInteractive: cfg.KeyboardInteractive,
 		maxSessions:         max(orOff(cfg.MaxSessions, defaultMaxSessions), 1),
 		progress:            cfg.Progress,
+		legacyAlgorithms:    cfg.LegacyAlgorithms,
 		stripe:              tune,
 	}
 	s.resolver = cfg.Resolver

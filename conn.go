@@ -21,6 +21,9 @@ type conn struct {
 	sftp *sftp.Client  // the first session: every file is written over it
 	pool *sessionPool  // extra sessions for striping (pool.go); nil if none
 	rtt  time.Duration // the shortest round trip seen while starting
+	// profile is what the server's documentation asks of us, if it is a
+	// known service (profile.go).
+	profile serverProfile
 
 	guard      *guard         // keepalive and progress watchdog (watchdog.go)
 	acks       *ackCounter    // acknowledged write data, for Config.Progress (acks.go); nil without it
@@ -34,6 +37,8 @@ type peer struct {
 	remoteAddr    string // the IPv4:port connected to
 	serverVersion string // the server's SSH identification string
 	fingerprint   string // SHA256 fingerprint of the host key, as ssh-keygen -l prints it
+	banner        string // the pre-login banner, as the server sent it
+	algorithms    string // negotiated (algorithms.go)
 }
 
 // connect opens the SFTP connection: resolve, dial, SSH handshake with
@@ -68,11 +73,12 @@ func connect(ctx context.Context, set *settings, dest destination, largest int64
 		return failed(OpHandshake, err, false)
 	}
 	hs := handshake(cctx, set, dest, c.guard.counted(tuneTCP(tcp)))
-	pr.serverVersion, pr.fingerprint = hs.serverVersion, hs.fingerprint
+	pr.serverVersion, pr.fingerprint, pr.banner, pr.algorithms = hs.serverVersion, hs.fingerprint, hs.banner, hs.algorithms
 	if hs.err != nil {
 		return failed(OpHandshake, hs.err, hs.asked)
 	}
 	c.ssh = hs.client
+	c.profile = profileOf(hs.serverVersion, dest.host)
 	if err := c.startSessions(largest); err != nil {
 		return failed(OpSFTP, err, false)
 	}
@@ -114,6 +120,9 @@ func (c *conn) startSessions(largest int64) error {
 // wantSessions is how many sessions a file of size bytes should be written
 // over at this connection's round trip (see sessionsFor in stripe.go).
 func (c *conn) wantSessions(size int64) int {
+	if c.profile.oneSession {
+		return 1
+	}
 	rtt := c.rtt
 	if c.set.stripe.rtt > 0 {
 		rtt = c.set.stripe.rtt

@@ -19,7 +19,9 @@ type handshook struct {
 	client        *ssh.Client
 	serverVersion string
 	fingerprint   string
-	asked         bool // the password was handed to the server (see handshakeReason)
+	banner        string // what the server showed before the login, as it came
+	algorithms    string // negotiated (algorithms.go)
+	asked         bool   // the password was handed to the server (see handshakeReason)
 	err           error
 }
 
@@ -28,26 +30,41 @@ type handshook struct {
 func handshake(ctx context.Context, set *settings, dest destination, nc net.Conn) handshook {
 	var hs handshook
 	cfg := &ssh.ClientConfig{
-		User: dest.user,
-		Auth: authMethods(dest.password, set.keyboardInteractive, &hs.asked),
+		User:         dest.user,
+		Auth:         authMethods(dest.password, set.keyboardInteractive, &hs.asked),
+		AuthCallback: refusePartialSuccess,
 		// Called during the key exchange, before the password is sent.
 		HostKeyCallback: func(_ string, remote net.Addr, key ssh.PublicKey) error {
 			hs.fingerprint = ssh.FingerprintSHA256(key)
 			return checkHostKey(ctx, set.hostKeys, dest.addr, remote, key)
 		},
-		HostKeyAlgorithms: hostKeyAlgorithms(ctx, set.hostKeys, dest.addr, nc.RemoteAddr()),
-		ClientVersion:     clientVersion,
+		BannerCallback: func(msg string) error {
+			if len(hs.banner) < maxBannerBytes {
+				hs.banner += msg[:min(len(msg), maxBannerBytes-len(hs.banner))]
+			}
+			return nil
+		},
+		ClientVersion: clientVersion,
 	}
+	algorithmsOffered(set.legacyAlgorithms).apply(cfg, hostKeyAlgorithms(ctx, set.hostKeys, dest.addr, nc.RemoteAddr()))
 	bc := &bannerConn{Conn: nc}
 	sc, chans, reqs, err := ssh.NewClientConn(bc, dest.addr, cfg)
 	if err != nil {
+		if e := noCommonAlgorithm(err, set.legacyAlgorithms); e != nil {
+			err = e
+		}
 		hs.serverVersion, hs.err = bc.banner(), err
 		return hs
 	}
 	hs.client = ssh.NewClient(sc, chans, reqs)
 	hs.serverVersion = string(sc.ServerVersion())
+	hs.algorithms = negotiated(sc)
 	return hs
 }
+
+// maxBannerBytes bounds what is kept of the server's pre-login banner;
+// the log entry keeps less (maxBannerChars).
+const maxBannerBytes = 8 << 10
 
 // bannerConn remembers the first line the server sends, its SSH
 // identification, so that the log names the server even when the handshake

@@ -22,9 +22,12 @@ var hints = map[Reason]string{
 	ReasonHandshakeTimeout:  "The server accepted the connection but did not start SFTP in time: check that the port is the SSH/SFTP port. Often temporary: a later attempt may succeed.",
 	ReasonHandshakeFailed:   "The server does not speak SSH as we do: check that the port is an SSH/SFTP port (not FTP or FTPS).",
 	ReasonConnectCanceled:   "The push was cancelled while connecting, on our side.",
+	ReasonNoCommonAlgorithm: "The server only speaks encryption we do not use (the error says which): update or reconfigure the SFTP server, or allow legacy algorithms for it.",
 
 	ReasonAuthRejected:         "The server refused the username or password: check both (they are case-sensitive).",
 	ReasonPasswordNotOffered:   "The server does not accept password logins: enable password authentication for this account.",
+	ReasonPasswordExpired:      "The account's password has expired: log in once with an SSH or SFTP program to change it, then type the new one here.",
+	ReasonSecondFactor:         "The server wants a second factor (a code or a key) after the password: allow this account to log in with the password alone.",
 	ReasonSubsystemUnavailable: "The login worked but the server would not start SFTP for this account: enable SFTP for it (not only a shell).",
 
 	ReasonFolderNotFound:     "The folder does not exist on the server: create it, or fix the path (relative paths start at the login folder).",
@@ -35,6 +38,7 @@ var hints = map[Reason]string{
 	ReasonConnectionLost:   "The connection broke during the upload. Often temporary: a later attempt may succeed.",
 	ReasonSizeMismatch:     "The server stored a different number of bytes than it acknowledged: check its disk. Often temporary: a later attempt may succeed.",
 	ReasonRemoteError:      "The server refused the file: see the error for what it said.",
+	ReasonFileTooLarge:     "The file is larger than the server takes for one file: nothing was sent.",
 	ReasonLocalReadError:   "Reading the recording on the pushing machine failed mid-upload.",
 	ReasonUploadCanceled:   "The push was cancelled during the upload, on our side.",
 	ReasonStalled:          "The server stopped answering during the upload. Often temporary: a later attempt may succeed.",

@@ -42,6 +42,8 @@ type LogEntry struct {
 	// ended before that step.
 	RemoteAddr         string        `json:"remote_addr,omitempty"`          // the IPv4:port actually connected to
 	ServerVersion      string        `json:"server_version,omitempty"`       // the server's SSH identification string
+	Banner             string        `json:"banner,omitempty"`               // what the server showed before the login (SSH's banner), capped at 1000 characters
+	Algorithms         string        `json:"algorithms,omitempty"`           // negotiated: "kex=... hostkey=... cipher=... [mac=...]"
 	HostKeyFingerprint string        `json:"host_key_fingerprint,omitempty"` // SHA256:... as ssh-keygen -l prints it
 	ConnectDuration    time.Duration `json:"connect_duration_ns,omitempty"`  // DNS, TCP, handshake, login, SFTP start
 	UploadDuration     time.Duration `json:"upload_duration_ns,omitempty"`   // folder check and uploads
@@ -82,6 +84,7 @@ func (e LogEntry) attrs() []slog.Attr {
 	for _, kv := range [...]struct{ k, v string }{
 		{"account", e.Account}, {"remote_addr", e.RemoteAddr},
 		{"server_version", e.ServerVersion}, {"host_key_fingerprint", e.HostKeyFingerprint},
+		{"banner", e.Banner}, {"algorithms", e.Algorithms},
 	} {
 		if kv.v != "" {
 			a = append(a, slog.String(kv.k, kv.v))
@@ -155,3 +158,7 @@ func misleading(r rune) bool {
 // maxLoggedError caps LogEntry.Error: a server's message or a DNS answer
 // can be any length, and the entry goes into every sink and SQL row.
 const maxLoggedError = 2000
+
+// maxBannerChars caps LogEntry.Banner: the server's own text, where it
+// explains a refusal, but any length.
+const maxBannerChars = 1000

@@ -25,23 +25,19 @@ import (
 type BlockedError struct {
 	// Addr is the refused address as dialed, "a.b.c.d:port".
 	Addr string
-	// Rule names what refused it, such as "loopback (127.0.0.0/8)".
+	// Rule names what refused it, such as "loopback (127.0.0.0/8)", or
+	// the problem with Config.AllowNetworks itself when that is why.
 	Rule string
-	// Err is a problem with Config.AllowNetworks itself, if that is why;
-	// usually nil.
-	Err error
+	bad  bool // Rule is a problem with Config.AllowNetworks
 }
 
 // Error names the address, the rule and the Config field that changes it.
 func (e *BlockedError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("destination %s refused: %v", e.Addr, e.Err)
+	if e.bad {
+		return fmt.Sprintf("destination %s refused: %s", e.Addr, e.Rule)
 	}
 	return fmt.Sprintf("destination %s is %s, which pushes may not reach by default; to allow it, add its network to Config.AllowNetworks", e.Addr, e.Rule)
 }
-
-// Unwrap returns the problem with Config.AllowNetworks, if any.
-func (e *BlockedError) Unwrap() error { return e.Err }
 
 // blockedNetworks are the IPv4 ranges refused by default: every range of
 // the IANA special-purpose registry (RFC 6890 and its updates) that is not
@@ -98,7 +94,7 @@ func destinationRule(addr netip.Addr, allow []netip.Prefix) string {
 // checkDestination checks the "ip:port" about to be dialed.
 func checkDestination(address string, allow []netip.Prefix, allowErr error) error {
 	if allowErr != nil {
-		return &BlockedError{Addr: address, Rule: "invalid Config.AllowNetworks", Err: allowErr}
+		return &BlockedError{Addr: address, Rule: allowErr.Error(), bad: true}
 	}
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {

@@ -57,6 +57,11 @@ const (
 	// connection, sent something that is not SSH, or shares no algorithm with
 	// us (SFTP_CONNECTION_TIMEOUT).
 	ReasonHandshakeFailed Reason = "handshake_failed"
+	// ReasonNoCommonAlgorithm: the server and we share no key exchange,
+	// host-key, cipher or MAC algorithm; the error says which, what the
+	// server offers, and whether Config.LegacyAlgorithms would help
+	// (SFTP_CONNECTION_TIMEOUT).
+	ReasonNoCommonAlgorithm Reason = "no_common_algorithm"
 	// ReasonConnectCanceled: the caller's context ended the attempt while
 	// it was connecting (SFTP_CONNECTION_TIMEOUT).
 	ReasonConnectCanceled Reason = "connect_canceled"
@@ -64,6 +69,14 @@ const (
 	// ReasonAuthRejected: the server asked for the password and refused it:
 	// wrong username or password (SFTP_LOGIN_FAILED).
 	ReasonAuthRejected Reason = "auth_rejected"
+	// ReasonPasswordExpired: the server accepted the password but says it
+	// has expired and must be changed before the account can be used
+	// (SFTP_LOGIN_FAILED).
+	ReasonPasswordExpired Reason = "password_expired"
+	// ReasonSecondFactor: the server accepted the password but wants more
+	// (a one-time code, a key) before it lets the account in: partial
+	// success in SSH's terms (SFTP_LOGIN_FAILED).
+	ReasonSecondFactor Reason = "second_factor_required"
 	// ReasonPasswordNotOffered: the server does not offer password
 	// authentication, the only method the product supports
 	// (SFTP_LOGIN_FAILED).
@@ -90,6 +103,10 @@ const (
 	// ReasonSizeMismatch: the server acknowledged the upload but the remote
 	// file's size differs from the local one (UPLOAD_FAILED).
 	ReasonSizeMismatch Reason = "size_mismatch"
+	// ReasonFileTooLarge: the file is larger than the server's documented
+	// limit for one file (Azure Blob Storage's 100 GB); nothing of it was
+	// sent (UPLOAD_FAILED).
+	ReasonFileTooLarge Reason = "file_too_large"
 	// ReasonRemoteError: the server refused the upload for a reason its
 	// status code does not narrow down (UPLOAD_FAILED).
 	ReasonRemoteError Reason = "remote_error"
@@ -136,7 +153,11 @@ var reasonStatus = map[Reason]Status{
 	ReasonHandshakeTimeout:     StatusConnectionTimeout,
 	ReasonHandshakeFailed:      StatusConnectionTimeout,
 	ReasonConnectCanceled:      StatusConnectionTimeout,
+	ReasonNoCommonAlgorithm:    StatusConnectionTimeout,
 	ReasonAuthRejected:         StatusLoginFailed,
+	ReasonPasswordExpired:      StatusLoginFailed,
+	ReasonSecondFactor:         StatusLoginFailed,
+	ReasonFileTooLarge:         StatusUploadFailed,
 	ReasonPasswordNotOffered:   StatusLoginFailed,
 	ReasonSubsystemUnavailable: StatusLoginFailed,
 	ReasonFolderNotFound:       StatusIncorrectFolder,

@@ -118,4 +118,5 @@ func (a *attempt) scrub() {
 		f.Err, f.RenameErr, f.StripeErr = fix(f.Err), fix(f.RenameErr), fix(f.StripeErr)
 	}
 	a.peer.serverVersion = s.text(a.peer.serverVersion)
+	a.peer.banner = s.text(a.peer.banner)
 }

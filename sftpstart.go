@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,7 +54,26 @@ func startSubsystem(sess *ssh.Session, g *guard, acks *ackCounter, shared *share
 	if err != nil {
 		return fail(err)
 	}
-	drains.Go(func() { io.Copy(io.Discard, stderr) }) // ends with the channel
+	// Drained to the end, so the channel's window never fills; the first
+	// of it is kept to explain a start that fails (sshd refusing a
+	// session after an expired password's login writes why there).
+	head := &stderrHead{}
+	drained := make(chan struct{})
+	drains.Go(func() { // ends with the channel
+		defer close(drained)
+		io.Copy(head, stderr)
+	})
+	fail = func(err error) (*sftp.Client, *sftpHello, error) {
+		sess.Close()
+		select {
+		case <-drained:
+		case <-time.After(time.Second):
+		}
+		if said := head.String(); said != "" {
+			err = &startError{err: err, stderr: said}
+		}
+		return nil, nil, err
+	}
 	if err := sess.RequestSubsystem("sftp"); err != nil {
 		return fail(err)
 	}
@@ -169,3 +190,40 @@ func hello(r io.Reader, w io.Writer, extra bool) (*sftpHello, error) {
 	h.limits, _ = parseLimitsReply(reply[4:], id) // an error or a status: use the defaults
 	return h, nil
 }
+
+// stderrHead keeps the first maxStderrHead bytes written to it and
+// discards the rest.
+type stderrHead struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const maxStderrHead = 2 << 10
+
+func (h *stderrHead) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if room := maxStderrHead - len(h.buf); room > 0 {
+		h.buf = append(h.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (h *stderrHead) String() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return strings.TrimSpace(string(h.buf))
+}
+
+// startError is an SFTP start that failed, with what the server wrote on
+// the session's standard error before it did.
+type startError struct {
+	err    error
+	stderr string
+}
+
+func (e *startError) Error() string {
+	return fmt.Sprintf("%v; the server said: %s", e.err, strconv.Quote(truncate(e.stderr, 500)))
+}
+
+func (e *startError) Unwrap() error { return e.err }
