@@ -90,6 +90,9 @@ func (u *uploader) chooseMethod() WriteMethod {
 	if _, ok := c.HasExtension(posixRenameExt); ok {
 		return MethodPosixRename
 	}
+	if u.c.profile.renames {
+		return MethodRename
+	}
 	from := path.Join(u.folder, tempName("rename-probe"))
 	to := path.Join(u.folder, tempName("rename-probe"))
 	if err := c.Rename(from, to); err == nil || errors.Is(err, fs.ErrNotExist) {
@@ -113,9 +116,15 @@ func (u *uploader) safeWrite(ctx context.Context, fr *FileResult, local io.Reade
 		}
 		return err, false
 	}
+	endGrace := u.c.guard.grace(commitGrace(fr.Size))
 	rerr := u.rename(tmp, final)
+	endGrace()
 	if rerr == nil {
-		return u.verifyRenamed(ctx, final, fr.Size), false
+		// The temporary file was verified and the server acknowledged the
+		// rename: the file is there (unless a customer's scanner already
+		// took it, which is the file arriving, not a problem). No second
+		// look.
+		return nil, false
 	}
 	if e := u.fail(ctx, OpRename, final, rerr, nil, -1); e.Reason.connectionGone() {
 		u.discard(tmp)
@@ -126,24 +135,16 @@ func (u *uploader) safeWrite(ctx context.Context, fr *FileResult, local io.Reade
 	return nil, true
 }
 
-// verifyRenamed checks the size of a file renamed into place. Its
-// temporary file was verified and the server acknowledged the rename, so
-// when the final name is already gone, a customer's scanner took the file
-// as soon as it arrived: the push arrived, and that is not a folder
-// problem.
-func (u *uploader) verifyRenamed(ctx context.Context, final string, size int64) *Error {
-	err := u.verify(ctx, final, size)
-	if err != nil && err.Op == OpVerify && errors.Is(err, fs.ErrNotExist) && !err.Reason.connectionGone() {
-		return nil
-	}
-	return err
-}
-
 // rename gives the temporary file its final name.
 func (u *uploader) rename(tmp, final string) error {
 	c := u.c.sftp
 	if u.method == MethodPosixRename {
 		return c.PosixRename(tmp, final)
+	}
+	if u.c.profile.removeBeforeRename {
+		if err := c.Remove(final); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	err := c.Rename(tmp, final)
 	if err == nil {
@@ -160,8 +161,8 @@ func (u *uploader) rename(tmp, final string) error {
 	return c.Rename(tmp, final)
 }
 
-// discard removes a file this push created under a temporary name, best
-// effort: a server that refuses removes (OpenSSH's "-P remove") or a
+// discard removes a file this push created under a temporary name, or a
+// partial file it wrote in place, best effort: a server that refuses removes (OpenSSH's "-P remove") or a
 // connection that is gone leaves it, and it is reported in
 // Result.Leftovers. It never changes the Status.
 func (u *uploader) discard(remote string) {

@@ -100,8 +100,10 @@ func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh
 	var wg sync.WaitGroup
 	wg.Go(func() { r.watch(stop, abandonAfter(c.set.stallTimeout)) })
 	early := int64(-1) // the size seen beside the closes; -1 if not asked or not answered
+	endGrace := func() {}
 	wg.Go(func() {
 		r.writing.Wait()
+		endGrace = c.guard.grace(commitGrace(size)) // for the closes
 		if sh.aborted() {
 			return
 		}
@@ -122,6 +124,7 @@ func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh
 	}
 	close(stop)
 	wg.Wait()
+	endGrace()
 	used, sent = int(r.used.Load()), sh.sent.Load()
 	if err := sh.err(); err != nil {
 		return used, sent, err

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path"
 	"time"
+
+	"github.com/pkg/sftp"
 )
 
 // uploader writes files into one folder over one connection, each verified
@@ -34,10 +36,13 @@ func newUploader(c *conn, folder string) *uploader {
 // it. It adds the bytes sent to fr.Bytes and says in fr how the file was
 // written.
 func (u *uploader) upload(ctx context.Context, fr *FileResult, local io.ReaderAt) *Error {
+	final := path.Join(u.folder, fr.Remote)
+	if p := u.c.profile; p.maxFileSize > 0 && fr.Size > p.maxFileSize {
+		return newError(OpUpload, final, ReasonFileTooLarge, fmt.Errorf("%s takes files of up to %d bytes; this one has %d: nothing was sent", p.name, p.maxFileSize, fr.Size))
+	}
 	if u.method == "" {
 		u.method = u.chooseMethod()
 	}
-	final := path.Join(u.folder, fr.Remote)
 	if u.method != MethodInPlace {
 		err, fallback := u.safeWrite(ctx, fr, local, final)
 		if !fallback {
@@ -45,7 +50,13 @@ func (u *uploader) upload(ctx context.Context, fr *FileResult, local io.ReaderAt
 		}
 	}
 	fr.Method = MethodInPlace
-	_, err := u.write(ctx, fr, final, local, false)
+	created, err := u.write(ctx, fr, final, local, false)
+	if err != nil && created {
+		// What is under the final name now is part of the file, which a
+		// customer's scan would take for a recording: remove it, or say
+		// it is there.
+		u.discard(final)
+	}
 	return err
 }
 
@@ -82,13 +93,43 @@ func (u *uploader) write(ctx context.Context, fr *FileResult, remote string, loc
 	}
 	n, err := f.ReadFrom(src)
 	fr.Bytes += n
+	// The size is checked on the open handle (SSH_FXP_FSTAT), before the
+	// close: once the file has its final name a customer's scanner may
+	// take it, and a file that arrived is not then reported missing. A
+	// server that cannot fstat, or settles the size only on close (object
+	// stores), is asked by name after the close instead.
+	onHandle := false
+	if err == nil {
+		onHandle = u.fstatMatches(f, fr.Size)
+	}
+	endGrace := u.c.guard.grace(commitGrace(fr.Size))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	endGrace()
 	if err != nil {
 		return true, u.fail(ctx, OpUpload, remote, err, src, fr.Size)
 	}
+	if onHandle {
+		return true, nil
+	}
 	return true, u.verify(ctx, remote, fr.Size)
+}
+
+// fstatMatches reports whether the open handle f shows size bytes, and
+// notes the server's clock from it.
+func (u *uploader) fstatMatches(f *sftp.File, size int64) bool {
+	fi, err := f.Stat()
+	if err != nil || fi == nil {
+		return false
+	}
+	if st, _ := fi.Sys().(*sftp.FileStat); st == nil || fi.Size() != size {
+		return false
+	}
+	if t := fi.ModTime(); t.After(u.serverTime) {
+		u.serverTime = t
+	}
+	return true
 }
 
 // striped writes the file over several sessions of the connection when its

@@ -34,6 +34,7 @@ type guard struct {
 	last  atomic.Int64 // time.Since(start) of the last progress
 	rx    atomic.Int64 // bytes received from the server
 	rxAt  atomic.Int64 // time.Since(start) of the last byte received
+	extra atomic.Int64 // grace on top of the timeout while closes and renames are waited for
 
 	done chan struct{} // closed by stop
 	wg   sync.WaitGroup
@@ -132,11 +133,27 @@ func (g *guard) checkProgress() {
 		return
 	}
 	idle := time.Since(g.start) - time.Duration(g.last.Load())
-	if idle < g.timeout {
-		g.timer.Reset(g.timeout - idle)
+	if limit := g.timeout + time.Duration(g.extra.Load()); idle < limit {
+		g.timer.Reset(limit - idle)
 		return
 	}
 	g.tripLocked(&stallError{fmt.Sprintf("no progress for %v: the server stopped answering SFTP requests (watchdog, Config.StallTimeout)", g.timeout.Round(time.Millisecond))})
+}
+
+// grace lets the watchdog wait d longer than its timeout, until end is
+// called: a server that commits a file on close or rename (an object-store
+// gateway copying it) can take longer than the timeout for a large file
+// while the connection is healthy. Keepalives still watch the connection
+// meanwhile.
+func (g *guard) grace(d time.Duration) (end func()) {
+	if g == nil || d <= 0 {
+		return func() {}
+	}
+	g.extra.Add(int64(d))
+	return func() {
+		g.extra.Add(-int64(d))
+		g.progress()
+	}
 }
 
 // trip closes the connection for cause, unless the session is closing anyway.
