@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"sync"
+	"time"
 )
 
 // destination is where a push connects and who logs in, from validated
@@ -53,30 +55,111 @@ func dial(ctx context.Context, set *settings, d destination) (net.Conn, error) {
 			return nil, err
 		}
 	}
-	var errs, blocked []error
-	for _, ip := range ips {
-		conn, err := set.dial(ctx, "tcp4", net.JoinHostPort(ip.String(), d.port))
-		if err == nil {
-			return conn, nil
+	addrs := make([]string, len(ips))
+	for i, ip := range ips {
+		addrs[i] = net.JoinHostPort(ip.String(), d.port)
+	}
+	return dialAny(ctx, set.dial, addrs)
+}
+
+// attemptDelay is how long one address is tried alone before the next is
+// tried beside it: RFC 8305's recommended Connection Attempt Delay.
+const attemptDelay = 250 * time.Millisecond
+
+// dialAny connects to the first of addrs that answers, within ctx, as
+// Happy Eyeballs does (RFC 8305, here among IPv4 addresses): the addresses
+// are tried in order, each attemptDelay after the one before, or at once
+// when the one before failed, and the first connection wins. So an address
+// that black-holes does not spend the whole connect limit before the next
+// is tried. Every attempt has ended, and every losing connection is
+// closed, when it returns.
+func dialAny(ctx context.Context, dial dialFunc, addrs []string) (net.Conn, error) {
+	if len(addrs) == 1 {
+		return dial(ctx, "tcp4", addrs[0])
+	}
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		i    int
+		conn net.Conn
+		err  error
+	}
+	results := make(chan result, len(addrs)) // never blocks an attempt
+	var wg sync.WaitGroup
+	next, pending := 0, 0
+	start := func() {
+		i := next
+		next++
+		pending++
+		wg.Go(func() {
+			c, err := dial(actx, "tcp4", addrs[i])
+			results <- result{i, c, err}
+		})
+	}
+	errs := make([]error, len(addrs))
+	timer := time.NewTimer(attemptDelay)
+	defer timer.Stop()
+	var won net.Conn
+	start()
+	for won == nil && pending > 0 {
+		select {
+		case r := <-results:
+			pending--
+			if r.err == nil {
+				won = r.conn
+				continue
+			}
+			errs[r.i] = r.err
+			if next < len(addrs) && ctx.Err() == nil {
+				start()
+				timer.Reset(attemptDelay)
+			}
+		case <-timer.C:
+			if next < len(addrs) {
+				start()
+				timer.Reset(attemptDelay)
+			}
 		}
-		if isBlocked(err) {
-			// Refused by the destination policy: nothing was sent. Another
-			// address's real failure, if any, says more.
+	}
+	cancel()
+	wg.Wait()
+	close(results)
+	for r := range results { // attempts that ended after the winner
+		if r.err == nil {
+			r.conn.Close()
+		} else {
+			errs[r.i] = r.err
+		}
+	}
+	if won != nil {
+		return won, nil
+	}
+	return nil, dialErrors(errs)
+}
+
+// dialErrors is what the failed attempts of dialAny say, in the order of
+// the addresses: the real failures, or the policy's refusals if there was
+// no other.
+func dialErrors(errs []error) error {
+	var real, blocked []error
+	for _, err := range errs {
+		switch {
+		case err == nil: // never tried: the attempt's time ran out first
+		case isBlocked(err):
+			// Refused by the destination policy: nothing was sent.
+			// Another address's real failure, if any, says more.
 			blocked = append(blocked, err)
-			continue
-		}
-		errs = append(errs, err)
-		if ctx.Err() != nil {
-			break
+		default:
+			real = append(real, err)
 		}
 	}
-	if len(errs) == 0 {
-		errs = blocked
+	if len(real) == 0 {
+		real = blocked
 	}
-	if len(errs) == 1 {
-		return nil, errs[0]
+	if len(real) == 1 {
+		return real[0]
 	}
-	return nil, errors.Join(errs...)
+	return errors.Join(real...)
 }
 
 // boundResolver returns r as a resolver whose DNS connections are closed

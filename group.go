@@ -181,7 +181,7 @@ func checkGroup(g Group, files []FileResult) error {
 	if len(files) > MaxGroupFiles {
 		errs = append(errs, fmt.Errorf("the group has %d files; at most %d are allowed", len(files), MaxGroupFiles))
 	}
-	seen := make(map[string]bool, len(files))
+	seen := make(map[string]string, len(files)) // by folded name: the name as given
 	for i, fr := range files[:min(len(files), MaxGroupFiles)] {
 		what := "extra file " + fmt.Sprint(i)
 		if i == 0 {
@@ -195,12 +195,25 @@ func checkGroup(g Group, files []FileResult) error {
 			errs = append(errs, fmt.Errorf("%s: remote name %q: %w", what, truncate(fr.Remote, 60), err))
 			continue
 		}
-		if seen[fr.Remote] {
-			errs = append(errs, fmt.Errorf("%s: remote name %q is used twice in the group; give each file its own RemoteName", what, truncate(fr.Remote, 60)))
+		// Windows servers and some hosted services compare names without
+		// case: "Rec.mp4" would overwrite "rec.mp4" there.
+		if prev, ok := seen[foldName(fr.Remote)]; ok {
+			if prev == fr.Remote {
+				errs = append(errs, fmt.Errorf("%s: remote name %q is used twice in the group; give each file its own RemoteName", what, truncate(fr.Remote, 60)))
+			} else {
+				errs = append(errs, fmt.Errorf("%s: remote name %q differs from %q only in case, and servers that ignore case would keep one file of the two; give each file a name of its own", what, truncate(fr.Remote, 60), truncate(prev, 60)))
+			}
+			continue
 		}
-		seen[fr.Remote] = true
+		seen[foldName(fr.Remote)] = fr.Remote
 	}
 	return errors.Join(errs...)
+}
+
+// foldName is name as a server that ignores case compares it: two names
+// with the same fold are the same file there.
+func foldName(name string) string {
+	return strings.ToLower(strings.ToUpper(name))
 }
 
 // checkRemoteName accepts a plain file name: it must not reach outside the
