@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -210,5 +211,43 @@ func TestCancelledLookupLeavesNothing(t *testing.T) {
 	}
 	if err := goleak.Find(ignore); err != nil {
 		t.Errorf("the lookup outlived the push: %v", err)
+	}
+}
+
+// A host whose first address black-holes: the next address is tried
+// beside it well within the one connect limit, and the push ends well.
+// Tried one after the other, the first address would spend the whole
+// limit. Whatever order the resolver gives, the first attempt is the one
+// that hangs.
+func TestConnectTriesTheNextAddressBesideABlackHole(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	s := serverWith(t, sftptest.Faults{})
+	var mu sync.Mutex
+	var tried []string
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		tried = append(tried, addr)
+		first := len(tried) == 1
+		mu.Unlock()
+		if first {
+			<-ctx.Done() // a SYN that no one answers
+			return nil, ctx.Err()
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, s.Addr)
+	}
+	r := sftptest.NewResolver(t, map[string]string{"sftp.customer.example": "127.0.0.2,127.0.0.3"})
+	cfg := sftppush.Config{Resolver: r, DialContext: dial, ConnectTimeout: 3 * time.Second}
+	c := s.Credentials("/upload")
+	c.Host = "sftp.customer.example"
+	res := newTestPusher(cfg).Push(context.Background(), c, okGroup(t, 1000))
+	if res.Status != sftppush.StatusOK {
+		t.Fatalf("got %s/%s %v, want OK over the second address", res.Status, res.Reason, res.Err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(tried) != 2 || tried[0] == tried[1] {
+		t.Errorf("tried %v, want both addresses once", tried)
 	}
 }

@@ -95,3 +95,26 @@ func writeTemp(t *testing.T, dir, name string, n int) string {
 	}
 	return p
 }
+
+func TestGroupNamesDifferingOnlyInCase(t *testing.T) {
+	dir := t.TempDir()
+	g := Group{Main: File{Path: writeTemp(t, dir, "a", 10), RemoteName: "Rec.mp4"}, Extras: []File{
+		{Path: writeTemp(t, dir, "b", 10), RemoteName: "rec.MP4"},
+		{Path: writeTemp(t, dir, "c", 10), RemoteName: "ÉTÉ.jpg"},
+		{Path: writeTemp(t, dir, "d", 10), RemoteName: "été.jpg"},
+		{Path: writeTemp(t, dir, "e", 10), RemoteName: "other.jpg"},
+	}}
+	pl, err := newPlan(g)
+	defer pl.close()
+	if err == nil || err.Reason != ReasonInvalidGroup {
+		t.Fatalf("got %v, want invalid_group", err)
+	}
+	for _, want := range []string{`"rec.MP4" differs from "Rec.mp4" only in case`, `"été.jpg" differs from "ÉTÉ.jpg" only in case`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "other.jpg") {
+		t.Errorf("error %q names a distinct file", err)
+	}
+}

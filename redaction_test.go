@@ -17,6 +17,7 @@ import (
 	"github.com/sftppush/sftppush"
 
 	"github.com/sftppush/sftppush/hostkey"
+	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/sftppush/sftppush/sftptest"
@@ -169,6 +170,30 @@ func TestRedactionAudit(t *testing.T) {
 		},
 		sftppush.ReasonSizeMismatch: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{DiscardAfterBytes: 65536}), "/upload"), okGroup(t, 1<<20), bg
+		},
+		sftppush.ReasonNoCommonAlgorithm: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			s := sftptest.NewUnstartedServer(t)
+			s.Password = redactionPassword
+			s.Algorithms.Ciphers = []string{ssh.InsecureCipherAES128CBC}
+			s.Start()
+			return sftppush.Config{}, secretCreds(s, "/upload"), okGroup(t, 10), bg
+		},
+		sftppush.ReasonPasswordExpired: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{}, secretCreds(secretServer(t, sftptest.Faults{PasswordExpired: true}), "/upload"), okGroup(t, 10), bg
+		},
+		sftppush.ReasonSecondFactor: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			return sftppush.Config{KeyboardInteractive: true}, secretCreds(secretServer(t, sftptest.Faults{SecondFactor: true}), "/upload"), okGroup(t, 10), bg
+		},
+		sftppush.ReasonFileTooLarge: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
+			s := sftptest.NewUnstartedServer(t)
+			s.Password, s.Version = redactionPassword, "SSH-2.0-AzureSSH_1.0.0"
+			s.Start()
+			s.MkdirAll("/upload")
+			huge := filepath.Join(t.TempDir(), "huge.mp4")
+			if err := os.WriteFile(huge, nil, 0o644); err != nil || os.Truncate(huge, 100e9+1) != nil {
+				t.Skip("no sparse file of 100 GB here")
+			}
+			return sftppush.Config{}, secretCreds(s, "/upload"), sftppush.Group{Main: sftppush.File{Path: huge}}, bg
 		},
 		sftppush.ReasonRemoteError: func(t *testing.T) (sftppush.Config, sftppush.Credentials, sftppush.Group, context.Context) {
 			s := secretServer(t, sftptest.Faults{})

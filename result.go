@@ -65,10 +65,11 @@ type Result struct {
 	Err error
 	// Files has one entry per file of the group, main file first.
 	Files []FileResult
-	// Leftovers are the remote paths of temporary files that could not be
-	// removed after a failed write (the server refused the remove, or the
-	// connection was gone), and of Check's probe file when the server
-	// refused to remove it. They never change the Status.
+	// Leftovers are the remote paths of temporary files, and of partial
+	// files written in place, that could not be removed after a failed
+	// write (the server refused the remove, or the connection was gone),
+	// and of Check's probe file when the server refused to remove it. They
+	// never change the Status.
 	Leftovers []string
 	// Entry is the log entry written to the sink.
 	Entry LogEntry

@@ -265,11 +265,25 @@ func TestPushFileTakenAfterRename(t *testing.T) {
 	}
 }
 
-// A file that vanishes before its size could be checked, without a rename
-// that vouches for it (written in place), is a failed upload, never a
-// folder problem: "no such file" means the folder only when creating in it.
-func TestPushInPlaceFileVanishes(t *testing.T) {
+// A file written in place and taken by the customer's scanner when its
+// handle closes was verified on the handle before the close: it arrived.
+func TestPushInPlaceFileTakenOnClose(t *testing.T) {
 	s := serverWith(t, sftptest.Faults{TakeAway: "*.mp4"})
+	res := newTestPusher(sftppush.Config{WriteInPlace: true}).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 50_000))
+	if res.Status != sftppush.StatusOK || res.Files[0].State != sftppush.FileUploaded {
+		t.Fatalf("got %s/%s %v, want OK: the file arrived", res.Status, res.Reason, res.Err)
+	}
+	if got := s.ReadFile("/.taken/rec.mp4"); len(got) != 50_000 {
+		t.Errorf("the scanner got %d bytes, want 50000", len(got))
+	}
+}
+
+// A file that vanishes before its size could be checked at all (the
+// server shows the size only after the close, SizeOnClose, and the
+// scanner takes it on the close) is a failed upload, never a folder
+// problem: "no such file" means the folder only when creating in it.
+func TestPushInPlaceFileVanishes(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{TakeAway: "*.mp4", SizeOnClose: true})
 	res := newTestPusher(sftppush.Config{WriteInPlace: true}).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 50_000))
 	var e *sftppush.Error
 	if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonRemoteError || !errors.As(res.Err, &e) || e.Op != sftppush.OpVerify || !errors.Is(res.Err, fs.ErrNotExist) {
@@ -333,6 +347,30 @@ func TestInterruptedOpenIsAPossibleLeftover(t *testing.T) {
 			names := dirNames(t, s.Path("/upload"))
 			if len(names) != 1 || len(res.Leftovers) != 1 || path.Base(res.Leftovers[0]) != names[0] {
 				t.Errorf("folder %q, leftovers %q: want the file the open created listed", names, res.Leftovers)
+			}
+		})
+	}
+}
+
+// A failed write in place removes the partial file under the final name,
+// which a customer's scan would take for a recording; where the server
+// refuses removes, the file is listed in Result.Leftovers.
+func TestPushInPlacePartialFileRemoved(t *testing.T) {
+	for _, denyRemove := range []bool{false, true} {
+		t.Run(map[bool]string{false: "removed", true: "listed"}[denyRemove], func(t *testing.T) {
+			s := serverWith(t, sftptest.Faults{QuotaBytes: 100_000, DenyRemove: denyRemove})
+			res := newTestPusher(sftppush.Config{WriteInPlace: true}).Push(context.Background(), s.Credentials("/upload"), okGroup(t, 500_000))
+			if res.Status != sftppush.StatusUploadFailed || res.Reason != sftppush.ReasonNoSpace {
+				t.Fatalf("got %s/%s %v, want UPLOAD_FAILED/no_space", res.Status, res.Reason, res.Err)
+			}
+			_, err := os.Stat(s.Path("/upload/rec.mp4"))
+			switch {
+			case !denyRemove && !errors.Is(err, fs.ErrNotExist):
+				t.Errorf("the partial rec.mp4 is still there (%v)", err)
+			case !denyRemove && len(res.Leftovers) != 0:
+				t.Errorf("leftovers %v after removing the partial file", res.Leftovers)
+			case denyRemove && (err != nil || len(res.Leftovers) != 1 || res.Leftovers[0] != "/upload/rec.mp4"):
+				t.Errorf("leftovers %v (stat %v), want the partial /upload/rec.mp4 listed", res.Leftovers, err)
 			}
 		})
 	}
