@@ -14,7 +14,7 @@ import (
 )
 
 // The packages whose examples users copy.
-var public = []string{".", "hostkey", "sftptest", "sqlstore"}
+var public = []string{".", "hostkey", "metrics", "sftptest", "sqlstore"}
 
 // TestExamplesInAnotherModule copies every example file of the public
 // packages into a new module outside the repository (a replace directive
