@@ -138,6 +138,48 @@ const (
 	ReasonStalled Reason = "stalled"
 )
 
+// Reasons returns every Reason, ReasonNone first, in the order the
+// README's table lists them: for a status page's filter, or to set up
+// metrics per Reason before the first push.
+func Reasons() []Reason { return append([]Reason(nil), allReasonsInOrder...) }
+
+var allReasonsInOrder = []Reason{
+	ReasonNone,
+	ReasonFileMissing,
+	ReasonFileUnreadable,
+	ReasonInvalidGroup,
+	ReasonInvalidHost,
+	ReasonInvalidLogin,
+	ReasonInvalidFolder,
+	ReasonHostNotFound,
+	ReasonConnectionRefused,
+	ReasonHostUnreachable,
+	ReasonDialTimeout,
+	ReasonHandshakeTimeout,
+	ReasonHandshakeFailed,
+	ReasonNoCommonAlgorithm,
+	ReasonConnectCanceled,
+	ReasonAuthRejected,
+	ReasonPasswordExpired,
+	ReasonSecondFactor,
+	ReasonPasswordNotOffered,
+	ReasonSubsystemUnavailable,
+	ReasonFolderNotFound,
+	ReasonFolderNotDirectory,
+	ReasonPermissionDenied,
+	ReasonNoSpace,
+	ReasonConnectionLost,
+	ReasonSizeMismatch,
+	ReasonFileTooLarge,
+	ReasonRemoteError,
+	ReasonLocalReadError,
+	ReasonUploadCanceled,
+	ReasonBlockedByPolicy,
+	ReasonHostKeyChanged,
+	ReasonHostKeyUnknown,
+	ReasonStalled,
+}
+
 var reasonStatus = map[Reason]Status{
 	ReasonNone:                 StatusOK,
 	ReasonFileMissing:          StatusFileMissing,

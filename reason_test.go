@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -172,5 +173,16 @@ func TestEveryReasonHasAHint(t *testing.T) {
 	}
 	if Reason("nope").Hint() != "" {
 		t.Error("a hint for a string that is not a Reason")
+	}
+}
+
+func TestReasonsInDeclarationOrder(t *testing.T) {
+	if got := Reasons(); !slices.Equal(got, allReasons) {
+		t.Errorf("Reasons() = %v\nwant the constants of reason.go in order: %v", got, allReasons)
+	}
+	r := Reasons()
+	r[0] = "changed"
+	if Reasons()[0] != ReasonNone {
+		t.Error("Reasons returns the package's own slice")
 	}
 }

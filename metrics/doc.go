@@ -42,9 +42,10 @@
 // the host, username, folder, recording ID, account or error text, whose
 // values strangers choose. A Status that is not one of the six, or a
 // Reason that does not belong to the entry's Status, is counted under the
-// value [Unknown], so at most 37 pushes_total series exist: the 30 pairs
-// the library defines, each status with unknown, and unknown with unknown.
-// The 30 pairs, and the attempt histogram of each status, exist at zero
+// value [Unknown], so the pushes_total series are bounded: one pair per
+// Reason the library defines ([sftppush.Reasons], 34 today), each status
+// with unknown, and unknown with unknown. The library's pairs, and the
+// attempt histogram of each status, exist at zero
 // from the start, so that rate() and increase() see a series' first push
 // and a dashboard lists every reason.
 //

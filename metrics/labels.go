@@ -1,6 +1,10 @@
 package metrics
 
-import "github.com/sftppush/sftppush"
+import (
+	"slices"
+
+	"github.com/sftppush/sftppush"
+)
 
 // Unknown is the status and reason label value of a LogEntry whose Status
 // is not one of the six, and the reason label value of one whose Reason is
@@ -9,43 +13,6 @@ import "github.com/sftppush/sftppush"
 // under one fixed value keeps the number of series bounded whatever
 // strings reach Log.
 const Unknown = "unknown"
-
-// reasons lists every Reason the library declares, for the series that
-// exist from the start. A Reason missing here is still counted under its
-// own name (labelsOf asks Reason.Status, not this list); it only has no
-// series until its first push. The tests check the list against reason.go.
-var reasons = []sftppush.Reason{
-	sftppush.ReasonNone,
-	sftppush.ReasonFileMissing,
-	sftppush.ReasonFileUnreadable,
-	sftppush.ReasonInvalidGroup,
-	sftppush.ReasonInvalidHost,
-	sftppush.ReasonInvalidLogin,
-	sftppush.ReasonInvalidFolder,
-	sftppush.ReasonHostNotFound,
-	sftppush.ReasonConnectionRefused,
-	sftppush.ReasonHostUnreachable,
-	sftppush.ReasonDialTimeout,
-	sftppush.ReasonHandshakeTimeout,
-	sftppush.ReasonHandshakeFailed,
-	sftppush.ReasonConnectCanceled,
-	sftppush.ReasonAuthRejected,
-	sftppush.ReasonPasswordNotOffered,
-	sftppush.ReasonSubsystemUnavailable,
-	sftppush.ReasonFolderNotFound,
-	sftppush.ReasonFolderNotDirectory,
-	sftppush.ReasonPermissionDenied,
-	sftppush.ReasonNoSpace,
-	sftppush.ReasonConnectionLost,
-	sftppush.ReasonSizeMismatch,
-	sftppush.ReasonRemoteError,
-	sftppush.ReasonLocalReadError,
-	sftppush.ReasonUploadCanceled,
-	sftppush.ReasonBlockedByPolicy,
-	sftppush.ReasonHostKeyChanged,
-	sftppush.ReasonHostKeyUnknown,
-	sftppush.ReasonStalled,
-}
 
 // labels are the label values of one entry: always a pair the library
 // defines, (status, Unknown) or (Unknown, Unknown).
@@ -56,7 +23,7 @@ type labels struct{ status, reason string }
 // that status. Everything else becomes Unknown, so no string from an
 // entry other than the library's own names ever becomes a label value.
 func labelsOf(st sftppush.Status, r sftppush.Reason) labels {
-	if !st.Valid() {
+	if !slices.Contains(sftppush.Statuses(), st) {
 		return labels{Unknown, Unknown}
 	}
 	if r.Status() != st {

@@ -100,13 +100,13 @@ func newSink() *Sink {
 			Name: "sftppush_sent_bytes_total",
 			Help: "Bytes of file data sent by push attempts, failed ones included.",
 		}),
-		pushesOf:   make(map[labels]prometheus.Counter, len(reasons)),
+		pushesOf:   make(map[labels]prometheus.Counter, len(sftppush.Reasons())),
 		attemptsOf: make(map[string]prometheus.Observer, 6),
 	}
 	for _, st := range sftppush.Statuses() {
 		s.attemptsOf[string(st)] = s.attempts.WithLabelValues(string(st))
 	}
-	for _, r := range reasons {
+	for _, r := range sftppush.Reasons() {
 		l := labelsOf(r.Status(), r)
 		s.pushesOf[l] = s.pushes.WithLabelValues(l.status, l.reason)
 	}

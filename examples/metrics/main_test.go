@@ -14,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/sftppush/sftppush"
 	"go.uber.org/goleak"
 )
 
@@ -135,8 +136,8 @@ func TestAddrRefused(t *testing.T) {
 func checkFirstPushes(t *testing.T, fams map[string]*dto.MetricFamily, ok float64) {
 	t.Helper()
 	f := fams["sftppush_pushes_total"]
-	if n := len(f.GetMetric()); n != 30 {
-		t.Errorf("pushes_total has %d series, want the 30 pairs", n)
+	if n := len(f.GetMetric()); n != len(sftppush.Reasons()) {
+		t.Errorf("pushes_total has %d series, want one per Reason, %d", n, len(sftppush.Reasons()))
 	}
 	want := map[[2]string]float64{
 		{"SFTP_LOGIN_FAILED", "auth_rejected"}:        1,
