@@ -134,7 +134,7 @@ func (tdb *testDB) retryBusy(f func() error) error {
 func bulkInsertOld(t *testing.T, tdb *testDB, n int, before time.Time) {
 	t.Helper()
 	cols := `(` + logColumns + `)`
-	vals := `'old-' || i, 'acct', 'h', 'u', '/f', 'SFTP', 22, '["a.mp4"]', 'OK', '', '', 1000, 1000, 0, '', '', '', 0, 0`
+	vals := `'old-' || i, 'acct', 'h', 'u', '/f', 'SFTP', 22, '["a.mp4"]', 'OK', '', '', 1000, 1000, 0, '', '', '', 0, 0, '', ''`
 	var q string
 	switch tdb.dialect {
 	case DialectSQLite:

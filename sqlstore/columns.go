@@ -14,7 +14,8 @@ import (
 // are rewritten to $n.
 const logColumns = `time_ns, recording_id, account, host, username, folder, protocol, port, files,
 	status, reason, error, duration_ns, bytes_sent, attempt,
-	remote_addr, server_version, host_key_fingerprint, connect_duration_ns, upload_duration_ns`
+	remote_addr, server_version, host_key_fingerprint, connect_duration_ns, upload_duration_ns,
+	banner, algorithms`
 
 // insertArgs returns the values of the insert statement's columns.
 func insertArgs(e sftppush.LogEntry) ([]any, error) {
@@ -41,6 +42,7 @@ func insertArgs(e sftppush.LogEntry) ([]any, error) {
 		int64(e.Duration), e.BytesSent, int64(e.Attempt),
 		cleanText(e.RemoteAddr), cleanText(e.ServerVersion), cleanText(e.HostKeyFingerprint),
 		int64(e.ConnectDuration), int64(e.UploadDuration),
+		cleanText(e.Banner), cleanText(e.Algorithms),
 	}, nil
 }
 
@@ -53,7 +55,8 @@ func scanEntry(rows *sql.Rows) (e sftppush.LogEntry, id, ns int64, err error) {
 	)
 	err = rows.Scan(&id, &ns, &e.RecordingID, &e.Account, &e.Host, &e.Username, &e.Folder, &protocol, &port,
 		&files, &status, &reason, &e.Error, &dur, &e.BytesSent, &attempt,
-		&e.RemoteAddr, &e.ServerVersion, &e.HostKeyFingerprint, &cdur, &ud)
+		&e.RemoteAddr, &e.ServerVersion, &e.HostKeyFingerprint, &cdur, &ud,
+		&e.Banner, &e.Algorithms)
 	if err != nil {
 		return e, 0, 0, err
 	}

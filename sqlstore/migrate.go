@@ -52,6 +52,13 @@ var migrations = []func(d Dialect, t string) []string{
 			`CREATE INDEX ` + t + `_status_idx ON ` + t + ` (status, time_ns, id)`,
 		}
 	},
+	// The server's pre-login banner and the negotiated algorithms.
+	func(d Dialect, t string) []string {
+		return []string{
+			`ALTER TABLE ` + t + ` ADD COLUMN banner TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE ` + t + ` ADD COLUMN algorithms TEXT NOT NULL DEFAULT ''`,
+		}
+	},
 }
 
 // migrate brings the table to the latest schema, in one transaction that

@@ -56,7 +56,11 @@ func TestStoreMigrate(t *testing.T) {
 			}
 			return vs
 		}
-		if got, want := versions(), []int{len(migrations)}; !slices.Equal(got, want) {
+		var want []int // one row per migration, applied once
+		for v := range migrations {
+			want = append(want, v+1)
+		}
+		if got := versions(); !slices.Equal(got, want) {
 			t.Errorf("schema versions %v, want %v", got, want)
 		}
 
@@ -72,6 +76,35 @@ func TestStoreMigrate(t *testing.T) {
 		}
 		if _, err := New(ctx, tdb.db, Options{Table: tdb.table}); err == nil || !strings.Contains(err.Error(), "newer") {
 			t.Errorf("schema version 99: got %v, want an error saying it is newer", err)
+		}
+	})
+}
+
+// A table of the first schema, with entries, is brought to the latest:
+// the entries stay, with the new columns empty.
+func TestStoreMigrateFromTheFirstSchema(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, tdb *testDB) {
+		for _, stmt := range append([]string{`CREATE TABLE ` + tdb.table + `_schema (version INTEGER PRIMARY KEY, applied_ns BIGINT NOT NULL)`,
+			`INSERT INTO ` + tdb.table + `_schema (version, applied_ns) VALUES (1, 0)`}, migrations[0](tdb.dialect, tdb.table)...) {
+			if _, err := tdb.db.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := tdb.db.Exec(`INSERT INTO ` + tdb.table + ` (time_ns, recording_id, host, username, folder, protocol, port, files, status, reason, error, duration_ns, bytes_sent)
+			VALUES (1000, 'old-1', 'h', 'u', '/f', 'SFTP', 22, '["a.mp4"]', 'OK', '', '', 5, 7)`); err != nil {
+			t.Fatal(err)
+		}
+		s := tdb.store(t, Options{})
+		if err := s.Log(context.Background(), sftppush.LogEntry{RecordingID: "new-1", Time: time.Now(), Status: sftppush.StatusOK, Banner: "hello", Algorithms: "kex=x"}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := s.Query(context.Background(), Query{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Entries) != 2 || page.Entries[0].Banner != "hello" || page.Entries[0].Algorithms != "kex=x" ||
+			page.Entries[1].RecordingID != "old-1" || page.Entries[1].Banner != "" || page.Entries[1].BytesSent != 7 {
+			t.Fatalf("entries after the migration: %+v", page.Entries)
 		}
 	})
 }

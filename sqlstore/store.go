@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/sftppush/sftppush"
@@ -151,8 +152,8 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 	if s.batch <= 0 {
 		s.batch = DefaultPruneBatch
 	}
-	s.insertSQL = s.rebind(`INSERT INTO ` + s.table + ` (` + logColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	marks := strings.Repeat("?, ", strings.Count(logColumns, ",")) + "?"
+	s.insertSQL = s.rebind(`INSERT INTO ` + s.table + ` (` + logColumns + `) VALUES (` + marks + `)`)
 	if err := s.migrate(ctx); err != nil {
 		return nil, fmt.Errorf("sqlstore: migrating log table %s: %w", s.table, err)
 	}

@@ -30,6 +30,8 @@ func fullEntry() sftppush.LogEntry {
 		RemoteAddr:         "127.0.0.1:2222",
 		ServerVersion:      "SSH-2.0-OpenSSH_9.2",
 		HostKeyFingerprint: "SHA256:abc",
+		Banner:             "Authorized use only.",
+		Algorithms:         "kex=curve25519-sha256 hostkey=ssh-ed25519 cipher=aes128-gcm@openssh.com",
 		ConnectDuration:    300 * time.Millisecond,
 		UploadDuration:     1200 * time.Millisecond,
 	}
