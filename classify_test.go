@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
 )
 
 // The classifiers go by error types and codes; these rows synthesize the
@@ -62,6 +63,13 @@ func TestHandshakeReason(t *testing.T) {
 		{"eof before auth", io.EOF, false, ReasonHandshakeFailed},
 		{"deadline", &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, false, ReasonHandshakeTimeout},
 		{"deadline after the password", &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, true, ReasonHandshakeTimeout},
+		// SSH_MSG_USERAUTH_PASSWD_CHANGEREQ (60) where x/crypto wanted a success.
+		{"password change requested", errors.New("ssh: handshake failed: ssh: unexpected message type 60 (expected 52)"), true, ReasonPasswordExpired},
+		{"keyboard-interactive wanted, a failure came", errors.New("ssh: handshake failed: ssh: unexpected message type 51 (expected 60)"), true, ReasonAuthRejected},
+		{"partial success", fmt.Errorf("ssh: handshake failed: %w", errSecondFactor), true, ReasonSecondFactor},
+		{"new password asked", &moreThanPassword{text: "You are required to change your password immediately (administrator enforced) Current password:"}, true, ReasonPasswordExpired},
+		{"code asked", &moreThanPassword{text: "Verification code:"}, true, ReasonSecondFactor},
+		{"no common cipher", fmt.Errorf("ssh: handshake failed: %w", &ssh.AlgorithmNegotiationError{What: "client to server cipher"}), false, ReasonNoCommonAlgorithm},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,7 +28,7 @@ var hints = map[Reason]string{
 	ReasonPasswordNotOffered:   "The server does not accept password logins: enable password authentication for this account.",
 	ReasonPasswordExpired:      "The account's password has expired: log in once with an SSH or SFTP program to change it, then type the new one here.",
 	ReasonSecondFactor:         "The server wants a second factor (a code or a key) after the password: allow this account to log in with the password alone.",
-	ReasonSubsystemUnavailable: "The login worked but the server would not start SFTP for this account: enable SFTP for it (not only a shell).",
+	ReasonSubsystemUnavailable: "The login worked but the server would not start SFTP for this account: enable SFTP for it (not only a shell), check its chroot, and check that its password has not expired (OpenSSH then closes SFTP sessions without saying why).",
 
 	ReasonFolderNotFound:     "The folder does not exist on the server: create it, or fix the path (relative paths start at the login folder).",
 	ReasonFolderNotDirectory: "The folder is a file on the server, not a folder: fix the path.",

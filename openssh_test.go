@@ -289,6 +289,9 @@ func TestOpenSSH(t *testing.T) {
 		},
 		diskFullRow("7 disk full", nil, 0),
 		diskFullRow("7 disk full, -P remove,rmdir: the temporary file stays", matchUser("ForceCommand internal-sftp -P remove,rmdir"), 1),
+		// Renames refused, so the file is written in place: the partial file
+		// under the final name is removed, not left for a scan to copy out.
+		diskFullRow("7 disk full, -P rename,posix-rename: the partial file is removed", matchUser("ForceCommand internal-sftp -P rename,posix-rename"), 0),
 		opensshRow{
 			name:   "8 no such sftp subsystem program",
 			sshd:   func(*testing.T) []string { return []string{"Subsystem sftp /nonexistent/sftp-server"} },

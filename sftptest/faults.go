@@ -132,10 +132,11 @@ type Faults struct {
 
 	// PasswordExpired makes the login work and every session then fail
 	// the way OpenSSH with PAM treats an account whose password has
-	// expired (chage -d 0): the subsystem request is accepted, the
-	// session writes "WARNING: Your password has expired." and "Password
-	// change required but no TTY available." to its standard error, exits
-	// with status 1 and closes. With KeyboardInteractiveOnly and
+	// expired (chage -d 0), saying why on the session's standard error as
+	// OpenSSH does for a command ("WARNING: Your password has expired.",
+	// "Password change required but no TTY available."), exit status 1.
+	// (OpenSSH itself drops a subsystem's standard error, so for SFTP it
+	// only closes the session; servers that forward it say why.) With KeyboardInteractiveOnly and
 	// KeyboardInteractivePassword, the right password is followed, as PAM
 	// does, by a second challenge that asks for the current password to
 	// change it; any answer fails (and counts in PasswordTries).
