@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -83,6 +84,10 @@ func run(ctx context.Context, out io.Writer, dsn string, n int) error {
 		args = append(args, riverpush.Args{DestinationID: "customer-1", RecordingID: id, PushID: batch, Account: "acme", TotalBytes: int64(len(data))})
 	}
 
+	// The queue's workers push, and so log, concurrently: one writer
+	// shared by them needs a lock, as every Sink must be safe for
+	// concurrent use.
+	out = &lockedWriter{w: out}
 	cfg := config(srv, files, out)
 	q, where, err := open(ctx, dsn, dir, cfg)
 	if err != nil {
@@ -197,4 +202,16 @@ func shorten(s string) string {
 		return s[:67] + "..."
 	}
 	return s
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
