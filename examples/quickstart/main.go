@@ -6,6 +6,12 @@
 // the command that shows them in a browser.
 //
 //	go run ./examples/quickstart
+//
+// With -serve it only starts the embedded server, with a sample recording
+// on disk, prints the command lines that try it with the command-line tool
+// (cmd/sftppush), and stays up until interrupted:
+//
+//	go run ./examples/quickstart -serve
 package main
 
 import (
@@ -13,12 +19,15 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -34,7 +43,17 @@ import (
 var logDB = filepath.Join(os.TempDir(), "sftppush-quickstart.sqlite")
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	serveOnly := flag.Bool("serve", false, "only start the embedded server, print how to try it with cmd/sftppush, and stay up until interrupted")
+	flag.Parse()
+	var err error
+	if *serveOnly {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err = serve(ctx, os.Stdout, nil)
+		stop()
+	} else {
+		err = run(os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
