@@ -455,3 +455,23 @@ func TestInterrupt(t *testing.T) {
 	noPassword(t, "stdout", stdout.String())
 	noPassword(t, "stderr", stderr.String())
 }
+
+// What the report adds for support: the leftovers a server would not let
+// check remove (the status stays OK), and the flag that gets past a
+// policy refusal.
+func TestReportLeftoversAndTry(t *testing.T) {
+	srv := newServer(t, func(s *sftptest.Server) { s.Faults.DenyRemove = true })
+	r := runCLI(t, testPassword, args([]string{"check"}, dest(srv, "/upload"))...)
+	if r.code != 0 || !strings.Contains(r.stdout, "\nLeft on the server (could not be removed)\n  /upload/.sftppush-check.") {
+		t.Errorf("exit %d:\n%s", r.code, r.stdout)
+	}
+	js := runCLI(t, testPassword, args([]string{"check", "--json"}, dest(srv, "/upload"))...)
+	if rep, _ := decode(t, js.stdout); len(rep.Leftovers) != 1 || !strings.HasPrefix(rep.Leftovers[0], "/upload/.sftppush-check.") {
+		t.Errorf("leftovers %q", rep.Leftovers)
+	}
+
+	r = runCLI(t, testPassword, "check", "--host", srv.Host, "--port", strconv.Itoa(srv.Port), "--user", srv.Username, "--folder", "/upload")
+	if r.code != 7 || !strings.Contains(r.stdout, "\nTry          --allow-network 127.0.0.1/32 lets this tool reach it") {
+		t.Errorf("exit %d:\n%s", r.code, r.stdout)
+	}
+}

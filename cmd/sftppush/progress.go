@@ -173,9 +173,8 @@ func (b *progressBar) progress(_ string, file int, done, size int64) {
 	defer b.mu.Unlock()
 	now := b.now()
 	if file != b.file {
-		b.file, b.meter = file, meter{}
-	}
-	if done != b.done || b.moved.IsZero() {
+		b.file, b.meter, b.moved = file, meter{}, now
+	} else if done != b.done {
 		b.moved = now
 	}
 	b.done, b.size = done, size
