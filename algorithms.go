@@ -61,7 +61,14 @@ func negotiated(c ssh.Conn) string {
 	if !ok {
 		return ""
 	}
-	a := m.Algorithms()
+	return describeAlgorithms(m.Algorithms())
+}
+
+// describeAlgorithms is negotiated's text for a.
+func describeAlgorithms(a ssh.NegotiatedAlgorithms) string {
+	if a.KeyExchange == "" {
+		return ""
+	}
 	both := func(w, r string) string {
 		if w == r {
 			return w

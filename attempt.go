@@ -143,7 +143,7 @@ func (a *attempt) entry() LogEntry {
 		Duration:           end.Sub(a.start),
 		RemoteAddr:         a.peer.remoteAddr,
 		ServerVersion:      logSafe(a.peer.serverVersion),
-		Banner:             truncate(logText(a.peer.banner), maxBannerChars),
+		Banner:             bannerText(a.peer.banner),
 		Algorithms:         a.peer.algorithms,
 		HostKeyFingerprint: a.peer.fingerprint,
 	}

@@ -30,9 +30,14 @@ type handshook struct {
 func handshake(ctx context.Context, set *settings, dest destination, nc net.Conn) handshook {
 	var hs handshook
 	cfg := &ssh.ClientConfig{
-		User:         dest.user,
-		Auth:         authMethods(dest.password, set.keyboardInteractive, &hs.asked),
-		AuthCallback: refusePartialSuccess,
+		User: dest.user,
+		Auth: authMethods(dest.password, set.keyboardInteractive, &hs.asked),
+		// Called once the key exchange is done and before each login
+		// method: the algorithms are known even when the login fails.
+		AuthCallback: func(ctx *ssh.ClientAuthContext) (ssh.AuthMethod, error) {
+			hs.algorithms = describeAlgorithms(ctx.Algorithms)
+			return refusePartialSuccess(ctx)
+		},
 		// Called during the key exchange, before the password is sent.
 		HostKeyCallback: func(_ string, remote net.Addr, key ssh.PublicKey) error {
 			hs.fingerprint = ssh.FingerprintSHA256(key)
@@ -58,7 +63,9 @@ func handshake(ctx context.Context, set *settings, dest destination, nc net.Conn
 	}
 	hs.client = ssh.NewClient(sc, chans, reqs)
 	hs.serverVersion = string(sc.ServerVersion())
-	hs.algorithms = negotiated(sc)
+	if a := negotiated(sc); a != "" {
+		hs.algorithms = a
+	}
 	return hs
 }
 

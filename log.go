@@ -42,7 +42,7 @@ type LogEntry struct {
 	// ended before that step.
 	RemoteAddr         string        `json:"remote_addr,omitempty"`          // the IPv4:port actually connected to
 	ServerVersion      string        `json:"server_version,omitempty"`       // the server's SSH identification string
-	Banner             string        `json:"banner,omitempty"`               // what the server showed before the login (SSH's banner), capped at 1000 characters
+	Banner             string        `json:"banner,omitempty"`               // what the server showed before the login (SSH's banner): lines joined by "\n", capped at 1000 characters
 	Algorithms         string        `json:"algorithms,omitempty"`           // negotiated: "kex=... hostkey=... cipher=... [mac=...]"
 	HostKeyFingerprint string        `json:"host_key_fingerprint,omitempty"` // SHA256:... as ssh-keygen -l prints it
 	ConnectDuration    time.Duration `json:"connect_duration_ns,omitempty"`  // DNS, TCP, handshake, login, SFTP start
@@ -162,3 +162,15 @@ const maxLoggedError = 2000
 // maxBannerChars caps LogEntry.Banner: the server's own text, where it
 // explains a refusal, but any length.
 const maxBannerChars = 1000
+
+// bannerText is the server's banner as a log entry keeps it: lines
+// joined by "\n" (CR LF and CR become LF), every other control character
+// replaced, misleading ones escaped (logText), capped.
+func bannerText(b string) string {
+	b = strings.ReplaceAll(strings.ReplaceAll(b, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(strings.TrimRight(b, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = logText(l)
+	}
+	return truncate(strings.Join(lines, "\n"), maxBannerChars)
+}

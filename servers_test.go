@@ -85,14 +85,18 @@ func TestBannerKept(t *testing.T) {
 	if res.Reason != sftppush.ReasonAuthRejected {
 		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
 	}
+	// What a refused login still tells support: the banner and the algorithms.
+	if !strings.HasPrefix(res.Entry.Banner, "Authorized use only.") || !strings.Contains(res.Entry.Algorithms, "kex=") {
+		t.Errorf("refused login: banner %q, algorithms %q", res.Entry.Banner[:min(len(res.Entry.Banner), 80)], res.Entry.Algorithms)
+	}
 	c.Password = redactionPassword
 	res = newTestPusher(sftppush.Config{}).Push(context.Background(), c, okGroup(t, 10))
 	b := res.Entry.Banner
-	if !strings.HasPrefix(b, "Authorized use only.") || !strings.Contains(b, "Account locked? Call ops.") {
+	if !strings.HasPrefix(b, "Authorized use only.\n") || !strings.Contains(b, "Account locked? Call ops.") {
 		t.Errorf("banner %q: want the server's text", b)
 	}
-	if strings.ContainsAny(b, "\x1b\r\n") || strings.Contains(b, redactionPassword) || len([]rune(b)) != 1000+len("...") || !strings.HasSuffix(b, "...") {
-		t.Errorf("banner of %d characters %q: want it cut at 1000 (and marked), without control characters or the password", len([]rune(b)), b[:min(len(b), 200)])
+	if strings.ContainsAny(b, "\x1b\r") || strings.Contains(b, redactionPassword) || len([]rune(b)) != 1000+len("...") || !strings.HasSuffix(b, "...") {
+		t.Errorf("banner of %d characters %q: want it cut at 1000 (and marked), lines joined by \\n, without other control characters or the password", len([]rune(b)), b[:min(len(b), 200)])
 	}
 }
 

@@ -195,10 +195,10 @@ func TestFormats(t *testing.T) {
 		}
 	}
 	same := func(s string) string { return s }
-	if got, want := banner("Authorized use only\uFFFD\uFFFDAll access is logged.\uFFFD\uFFFD", same), "Authorized use only\nAll access is logged."; got != want {
+	if got, want := banner("Authorized use only\n\nAll access is logged.\n", same), "Authorized use only\nAll access is logged."; got != want {
 		t.Errorf("banner: %q, want %q", got, want)
 	}
-	if got := banner("\uFFFD \uFFFD", same); got != "" {
+	if got := banner("\n \n", same); got != "" {
 		t.Errorf("an empty banner: %q", got)
 	}
 }

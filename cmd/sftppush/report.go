@@ -100,12 +100,11 @@ func newReport(cmd string, res *sftppush.Result, policy string, s scrubber) repo
 	return r
 }
 
-// banner is the server's banner as lines joined by "\n". The log entry
-// writes every control character as U+FFFD, line breaks included, so a
-// run of them is taken for a line break; each line is cleaned.
+// banner is the server's banner as lines joined by "\n", as the log
+// entry keeps it, without blank lines; each line is cleaned.
 func banner(s string, t func(string) string) string {
 	var lines []string
-	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\uFFFD' }) {
+	for _, l := range strings.Split(s, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
 			lines = append(lines, t(l))
 		}

@@ -168,8 +168,6 @@ func algorithmsText(r report) string {
 	switch {
 	case r.Algorithms != "":
 		return r.Algorithms
-	case r.HostKeyFingerprint != "":
-		return "- (recorded only once the login succeeds)"
 	default:
 		return "- (no key exchange)"
 	}
