@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/examples/internal/logtable"
 	"github.com/sftppush/sftppush/sqlstore"
 )
 
@@ -187,7 +188,7 @@ func TestPageHeaders(t *testing.T) {
 func TestPaging(t *testing.T) {
 	var entries []sftppush.LogEntry
 	var want []string
-	for i := range 2*pageSize + 10 {
+	for i := range 2*logtable.PageSize + 10 {
 		st := sftppush.StatusOK
 		if i%2 == 1 {
 			st = sftppush.StatusUploadFailed
@@ -207,7 +208,7 @@ func TestPaging(t *testing.T) {
 			t.Fatalf("%s: %d", target, code)
 		}
 		rows := recordings(body)
-		if len(rows) > pageSize {
+		if len(rows) > logtable.PageSize {
 			t.Fatalf("%d rows on a page", len(rows))
 		}
 		got = append(got, rows...)
