@@ -19,6 +19,7 @@ import (
 
 	"github.com/sftppush/sftppush"
 	"github.com/sftppush/sftppush/examples/internal/logtable"
+	"github.com/sftppush/sftppush/internal/cdp"
 	"github.com/sftppush/sftppush/sqlstore"
 )
 
@@ -231,15 +232,13 @@ func TestPaging(t *testing.T) {
 	}
 }
 
-// chromium returns the path of Debian's Chromium, or skips the test.
+// chromium returns the path of Chromium, or skips the test.
 func chromium(t *testing.T) string {
-	for _, p := range []string{"/usr/bin/chromium", "chromium"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
+	path, err := cdp.Chromium()
+	if err != nil {
+		t.Skip(err.Error() + "; .ci/run installs it")
 	}
-	t.Skip("chromium not installed (apt-get install chromium; .ci/run does)")
-	return ""
+	return path
 }
 
 // dumpDOM loads url in headless Chromium and returns the DOM after it has
