@@ -429,43 +429,47 @@ func TestBadRequests(t *testing.T) {
 	}
 }
 
-// The pushes of the queue log to the table, and neither the queue's rows
-// nor the log's hold the password.
-func TestPushesHoldNoPassword(t *testing.T) {
+// The queue's pushes log to the table; a push stopped by a wrong password
+// is tried again when the corrected credentials are saved; and neither the
+// queue's rows nor the log's hold the password.
+func TestPushes(t *testing.T) {
 	srv := newDemoServer(t)
 	d := newTestDashboard(t, srv.Config())
 	h := d.app.handler()
-	if err := d.start(context.Background()); err != nil {
+	ctx := context.Background()
+	if err := d.start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	wrong := srv.Credentials("/upload")
 	wrong.Password = "Queued-wrong-pw-5"
-	// A job looks the credentials up when it runs: each push is logged
-	// before the next credentials are saved.
-	for i, c := range []sftppush.Credentials{wrong, srv.Credentials("/upload")} {
-		if w := do(t, h, "POST", "/save", formOf("acme", c)); w.Code != http.StatusSeeOther {
-			t.Fatal(w.Code)
-		}
-		if w := do(t, h, "POST", "/push", url.Values{"account": {"acme"}}); w.Code != http.StatusSeeOther {
-			t.Fatal(w.Code)
-		}
-		deadline := time.Now().Add(time.Minute)
-		for logCount(t, d, "acme") < i+1 && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
+	if w := do(t, h, "POST", "/save", formOf("acme", wrong)); w.Code != http.StatusSeeOther {
+		t.Fatal(w.Code)
+	}
+	if w := do(t, h, "POST", "/push", url.Values{"account": {"acme"}}); w.Code != http.StatusSeeOther {
+		t.Fatal(w.Code)
+	}
+	entries := waitEntries(t, d, 1)
+	if e := entries[0]; e.Status != sftppush.StatusLoginFailed || e.Reason != sftppush.ReasonAuthRejected || e.Account != "acme" {
+		t.Fatalf("first push: %s %s %q", e.Status, e.Reason, e.Account)
+	}
+	waitJobs(t, d, "acme", rivertype.JobStateCancelled) // stopped: the customer must fix it
+
+	w := do(t, h, "POST", "/save", formOf("acme", srv.Credentials("/upload")))
+	if body := do(t, h, "GET", w.Header().Get("Location"), nil).Body.String(); !strings.Contains(body, "Credentials saved. 1 stopped push of this account will be tried again now.") {
+		t.Errorf("save after the stopped push: %s", w.Header().Get("Location"))
+	}
+	entries = waitEntries(t, d, 2)
+	if e := entries[0]; e.Status != sftppush.StatusOK || e.RecordingID != entries[1].RecordingID {
+		t.Errorf("the retried push: %s of %s, after %s", e.Status, e.RecordingID, entries[1].RecordingID)
+	}
+	if n := len(srv.ReadFile("/upload/" + entries[0].RecordingID + ".mp4")); n != sampleBytes {
+		t.Errorf("the server holds %d bytes, want %d", n, sampleBytes)
 	}
 	body := do(t, h, "GET", "/?account=acme", nil).Body.String()
-	statuses := regexp.MustCompile(`<span class="status (?:ok|fail)">([A-Z_]+)</span>`).FindAllStringSubmatch(body, -1)
-	if len(statuses) < 2 {
-		t.Fatalf("%d rows in the table, want 2 or more:\n%s", len(statuses), body)
+	if got := regexp.MustCompile(`<span class="status (?:ok|fail)">([A-Z_]+)</span>`).FindAllStringSubmatch(body, -1); len(got) != 2 || got[0][1] != "OK" || got[1][1] != "SFTP_LOGIN_FAILED" {
+		t.Errorf("the table shows %v", got)
 	}
-	seen := map[string]bool{}
-	for _, s := range statuses {
-		seen[s[1]] = true
-	}
-	if !seen["OK"] || !seen["SFTP_LOGIN_FAILED"] {
-		t.Errorf("statuses %v, want OK and SFTP_LOGIN_FAILED", seen)
-	}
+
 	for _, table := range []string{"river_job", sqlstore.DefaultTable} {
 		dump := dumpTable(t, d.db, table)
 		if !strings.Contains(dump, "acme") {
@@ -477,6 +481,44 @@ func TestPushesHoldNoPassword(t *testing.T) {
 			}
 		}
 	}
+}
+
+// waitEntries waits until the log holds n entries of acme, and returns
+// them, newest first.
+func waitEntries(t *testing.T, d *dashboard, n int) []sftppush.LogEntry {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		p, err := d.app.logs.Query(context.Background(), sqlstore.Query{Account: "acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Entries) >= n || time.Now().After(deadline) {
+			if len(p.Entries) != n {
+				t.Fatalf("%d log entries, want %d", len(p.Entries), n)
+			}
+			return p.Entries
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitJobs waits until the account has one job, in one of the states.
+func waitJobs(t *testing.T, d *dashboard, account string, states ...rivertype.JobState) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := d.queue.Client().JobList(context.Background(), river.NewJobListParams().States(states...).
+			Where("args ->> 'destination_id' = @d", river.NamedArgs{"d": account}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Jobs) == 1 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no job of %s in %v", account, states)
 }
 
 // dumpTable returns every value of every row of table, as text.

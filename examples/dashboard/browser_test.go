@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/sftppush/sftppush"
 	"github.com/sftppush/sftppush/internal/cdp"
@@ -292,7 +291,7 @@ func TestBrowser(t *testing.T) {
 	if rows[0].Status != "SFTP_CONNECTION_TIMEOUT" || rows[0].Reason != "connection_refused" || rows[1].Recording != rec {
 		t.Errorf("the failed push's row: %v", rows[0])
 	}
-	waitRetryable(t, d, "acme")
+	waitJobs(t, d, "acme", rivertype.JobStateRetryable, rivertype.JobStateScheduled) // waits for its retry
 	if err := p.SetChecked(ctx, "#remove-logs", true); err != nil {
 		t.Fatal(err)
 	}
@@ -326,24 +325,4 @@ func TestBrowser(t *testing.T) {
 	if b.pages < 15 {
 		t.Errorf("only %d pages were checked", b.pages)
 	}
-}
-
-// waitRetryable waits until the account's failed push waits for its
-// retry, no longer running.
-func waitRetryable(t *testing.T, d *dashboard, account string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		res, err := d.queue.Client().JobList(context.Background(), river.NewJobListParams().
-			States(rivertype.JobStateRetryable, rivertype.JobStateScheduled).
-			Where("args ->> 'destination_id' = @d", river.NamedArgs{"d": account}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res.Jobs) == 1 {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("the failed push is not waiting for a retry")
 }

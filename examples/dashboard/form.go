@@ -71,6 +71,9 @@ func credentials(t typed, saved *sftppush.Credentials) (sftppush.Credentials, ma
 			errs["Port"] = msgPortNotNumber
 		}
 	}
+	if c.Port == 0 {
+		c.Port = sftppush.DefaultPort // what 0 means, saved as such
+	}
 	if c.Password == "" && saved != nil {
 		if c.Host == saved.Host && port(c) == port(*saved) && c.Username == saved.Username {
 			c.Password = saved.Password

@@ -86,7 +86,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		srv := startDemoServer(env, out)
 		// Loopback allowed, the embedded server's host key trusted (and
 		// no other server's).
+		allowed := push.AllowNetworks
 		push = srv.Config()
+		push.AllowNetworks = append(push.AllowNetworks, allowed...)
 		if path == "" {
 			path = filepath.Join(env.TempDir(), "dashboard.sqlite")
 		}

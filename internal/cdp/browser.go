@@ -181,11 +181,17 @@ func newTail(r io.Reader) *tail {
 	return t
 }
 
-// find waits for the first line matching re, from now on, and returns its
-// first submatch.
+// find waits for the first line matching re, among those kept and those
+// to come, and returns its first submatch.
 func (t *tail) find(ctx context.Context, re *regexp.Regexp) (string, error) {
 	ch := make(chan string, 1)
 	t.mu.Lock()
+	for _, l := range t.lines {
+		if m := re.FindStringSubmatch(l); m != nil {
+			t.mu.Unlock()
+			return m[1], nil
+		}
+	}
 	t.found[re] = ch
 	t.mu.Unlock()
 	select {

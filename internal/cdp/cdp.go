@@ -13,10 +13,10 @@
 //	err = p.ClickAndWait(ctx, "#save") // the form is posted; waits for the next page
 //	msg, err := p.Text(ctx, "#host-error")
 //
-// The browser runs in a process group of its own, with a fresh profile,
-// HOME and TMPDIR in one temporary directory; Close ends every process of
-// the group by its ID and removes that directory, so nothing outlives the
-// test.
+// The browser runs with a fresh profile, HOME and TMPDIR in one temporary
+// directory and, on Linux, in a process group of its own; Close ends every
+// process of the group by its ID and removes that directory, so nothing
+// outlives the test.
 //
 // One websocket carries every command: pages are attached in the
 // protocol's flat session mode. Commands use golang.org/x/net/websocket,

@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !linux
 
 package cdp
 
@@ -8,11 +8,10 @@ import (
 	"time"
 )
 
-// setGroup does nothing where there are no process groups.
+// setGroup does nothing off Linux: the package is tested there.
 func setGroup(*exec.Cmd) {}
 
-// killGroup kills the browser process alone where there are no process
-// groups.
+// killGroup kills the browser process alone off Linux.
 func killGroup(pid int) {
 	if p, err := os.FindProcess(pid); err == nil {
 		p.Kill()

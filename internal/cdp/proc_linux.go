@@ -1,5 +1,3 @@
-//go:build unix
-
 package cdp
 
 import (
@@ -12,9 +10,10 @@ import (
 
 // setGroup makes the browser the leader of a new process group, so that
 // its helpers (zygote, renderers, GPU and network services) can be found
-// and ended by the group's ID.
+// and ended by the group's ID; and has it killed if the test process dies
+// without closing it (a test binary killed for its timeout).
 func setGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
 // killGroup sends SIGKILL to every process of the group pgid.
