@@ -50,7 +50,7 @@ const (
 
 // credentials turns the typed form into Credentials, and returns every bad
 // field's message, keyed by the Go field name ("Host", "Port", ...). The
-// messages are the library's (Credentials.Validate), except the two above.
+// messages are the library's (Credentials.Validate), except those above.
 //
 // An empty password field means the saved password (saved, when not nil),
 // but only when the host, port and username are the saved ones: a saved
