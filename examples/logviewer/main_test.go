@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/examples/internal/logtable"
+	"github.com/sftppush/sftppush/internal/cdp"
 	"github.com/sftppush/sftppush/sqlstore"
 )
 
@@ -187,7 +189,7 @@ func TestPageHeaders(t *testing.T) {
 func TestPaging(t *testing.T) {
 	var entries []sftppush.LogEntry
 	var want []string
-	for i := range 2*pageSize + 10 {
+	for i := range 2*logtable.PageSize + 10 {
 		st := sftppush.StatusOK
 		if i%2 == 1 {
 			st = sftppush.StatusUploadFailed
@@ -207,7 +209,7 @@ func TestPaging(t *testing.T) {
 			t.Fatalf("%s: %d", target, code)
 		}
 		rows := recordings(body)
-		if len(rows) > pageSize {
+		if len(rows) > logtable.PageSize {
 			t.Fatalf("%d rows on a page", len(rows))
 		}
 		got = append(got, rows...)
@@ -230,15 +232,13 @@ func TestPaging(t *testing.T) {
 	}
 }
 
-// chromium returns the path of Debian's Chromium, or skips the test.
+// chromium returns the path of Chromium, or skips the test.
 func chromium(t *testing.T) string {
-	for _, p := range []string{"/usr/bin/chromium", "chromium"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
+	path, err := cdp.Chromium()
+	if err != nil {
+		t.Skip(err.Error() + "; .ci/run installs it")
 	}
-	t.Skip("chromium not installed (apt-get install chromium; .ci/run does)")
-	return ""
+	return path
 }
 
 // dumpDOM loads url in headless Chromium and returns the DOM after it has
