@@ -175,8 +175,14 @@ type statusCase struct {
 }
 
 func serverWith(t *testing.T, f sftptest.Faults) *sftptest.Server {
+	return startServer(t, func(s *sftptest.Server) { s.Faults = f })
+}
+
+// startServer starts an embedded server set up by setup, with a folder
+// /upload.
+func startServer(t *testing.T, setup func(*sftptest.Server)) *sftptest.Server {
 	s := sftptest.NewUnstartedServer(t)
-	s.Faults = f
+	setup(s)
 	s.Start()
 	s.MkdirAll("/upload")
 	return s

@@ -28,12 +28,7 @@ const redactionPassword = "Zq7-REDACT-ME-5xK"
 
 // secretServer is an embedded server whose password is redactionPassword.
 func secretServer(t *testing.T, f sftptest.Faults) *sftptest.Server {
-	s := sftptest.NewUnstartedServer(t)
-	s.Password = redactionPassword
-	s.Faults = f
-	s.Start()
-	s.MkdirAll("/upload")
-	return s
+	return startServer(t, func(s *sftptest.Server) { s.Password, s.Faults = redactionPassword, f })
 }
 
 // The redaction audit: a push with a recognisable password through every

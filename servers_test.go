@@ -17,11 +17,7 @@ import (
 
 // algorithmServer is an embedded server that offers only algs.
 func algorithmServer(t *testing.T, algs ssh.Algorithms) *sftptest.Server {
-	s := sftptest.NewUnstartedServer(t)
-	s.Algorithms = algs
-	s.Start()
-	s.MkdirAll("/upload")
-	return s
+	return startServer(t, func(s *sftptest.Server) { s.Algorithms = algs })
 }
 
 func TestAlgorithms(t *testing.T) {
@@ -139,12 +135,7 @@ func TestLoginDiagnostics(t *testing.T) {
 // profileServer is an embedded server that introduces itself as version
 // and behaves as that service documents.
 func profileServer(t *testing.T, version string, f sftptest.Faults) *sftptest.Server {
-	s := sftptest.NewUnstartedServer(t)
-	s.Version = version
-	s.Faults = f
-	s.Start()
-	s.MkdirAll("/upload")
-	return s
+	return startServer(t, func(s *sftptest.Server) { s.Version, s.Faults = version, f })
 }
 
 // AWS Transfer Family on S3: no read-write opens, no SETSTAT, no

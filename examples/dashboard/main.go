@@ -21,7 +21,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,6 +37,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/examples/internal/webserve"
 	"github.com/sftppush/sftppush/sftptest"
 )
 
@@ -122,19 +122,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Data: SQLite file %s\n", path)
 	fmt.Fprintf(out, "The SFTP page of account %q: http://%s/?account=%s (Ctrl-C to stop)\n", *account, ln.Addr(), url.QueryEscape(*account))
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return nil
+	return webserve.Serve(ctx, srv, ln)
 }
 
 // newDemoServer starts the embedded SFTP server with a folder to push

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush/examples/internal/logtable"
+	"github.com/sftppush/sftppush/examples/internal/webserve"
 	"github.com/sftppush/sftppush/sqlstore"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, registered as "pgx"
@@ -83,16 +84,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	srv := &http.Server{Handler: newHandler(store), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(out, "SFTP logs at http://%s/ (Ctrl-C to stop)\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(shut)
+	return webserve.Serve(ctx, srv, ln)
 }
 
 //go:embed page.html

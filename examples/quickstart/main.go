@@ -72,15 +72,11 @@ func run(out io.Writer) error {
 	srv.MkdirAll("/upload")
 	fmt.Fprintf(out, "Embedded SFTP server on %s, user %q, files land in %s\n\n", srv.Addr, srv.Username, srv.Path("/upload"))
 
-	dir, err := os.MkdirTemp("", "sftppush-quickstart-")
+	g, remove, err := sampleRecording()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	g, err := sampleRecording(dir)
-	if err != nil {
-		return err
-	}
+	defer remove()
 
 	ctx := context.Background()
 	// WAL lets the viewer read while pushes write; the busy timeout lets
@@ -132,8 +128,23 @@ func run(out io.Writer) error {
 	return nil
 }
 
-// sampleRecording writes a recording's four files into dir.
-func sampleRecording(dir string) (sftppush.Group, error) {
+// sampleRecording writes a recording's four files into a new temporary
+// directory; remove deletes it.
+func sampleRecording() (g sftppush.Group, remove func(), err error) {
+	dir, err := os.MkdirTemp("", "sftppush-quickstart-")
+	if err != nil {
+		return g, nil, err
+	}
+	g, err = sampleRecordingIn(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return g, nil, err
+	}
+	return g, func() { os.RemoveAll(dir) }, nil
+}
+
+// sampleRecordingIn writes a recording's four files into dir.
+func sampleRecordingIn(dir string) (sftppush.Group, error) {
 	files := []struct {
 		name string
 		size int

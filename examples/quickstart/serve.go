@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/sftppush/sftppush/sftptest"
@@ -27,15 +26,11 @@ func serve(ctx context.Context, out io.Writer, ready func()) error {
 	srv.Start()
 	srv.MkdirAll("/upload")
 
-	dir, err := os.MkdirTemp("", "sftppush-quickstart-")
+	g, remove, err := sampleRecording()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	g, err := sampleRecording(dir)
-	if err != nil {
-		return err
-	}
+	defer remove()
 
 	common := fmt.Sprintf("--host %s --port %d --user %s --folder /upload --allow-network 127.0.0.0/8", srv.Host, srv.Port, srv.Username)
 	files := []string{shellQuote(g.Main.Path)}
