@@ -268,7 +268,10 @@ func TestPushStripedSizeOnClose(t *testing.T) {
 // the first session's SFTP is refused end with the connection, and the
 // push says why the first failed.
 func TestExtraSessionsWhenTheFirstFails(t *testing.T) {
-	s := serverWith(t, sftptest.Faults{RefuseSubsystem: true})
+	// The refusal takes a moment, as on a loaded server, so that the extra
+	// sessions' channel opens reach it before the connection is closed
+	// however busy this machine is.
+	s := serverWith(t, sftptest.Faults{RefuseSubsystem: true, SubsystemDelay: 200 * time.Millisecond})
 	g := okGroup(t, 1_000_003)
 	res := stripedPusher(sftppush.Config{MaxSessions: 4}).Push(context.Background(), s.Credentials("/upload"), g)
 	if res.Status != sftppush.StatusLoginFailed || res.Reason != sftppush.ReasonSubsystemUnavailable {

@@ -168,6 +168,11 @@ type Faults struct {
 	// gateways do that store the upload on close and rename by copying.
 	CommitPerMiB time.Duration
 
+	// SubsystemDelay holds the answer to every subsystem request this
+	// long, as a server slow to start its SFTP process (load, slow PAM,
+	// a home on NFS) does.
+	SubsystemDelay time.Duration
+
 	// ChannelOpenDelay holds every session channel open this long before
 	// confirming it, as a server busy at login, or a confirmation held
 	// by Nagle's algorithm until an ACK comes back, would: the channel

@@ -225,6 +225,14 @@ func (s *Server) serveSession(c *serverConn, ch ssh.Channel, reqs <-chan *ssh.Re
 				ok = true
 			}
 		}
+		if d := s.Faults.SubsystemDelay; d > 0 && req.Type == "subsystem" {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-s.done:
+				t.Stop()
+			}
+		}
 		if req.WantReply {
 			req.Reply(ok, nil)
 		}
