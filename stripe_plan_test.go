@@ -26,7 +26,9 @@ func TestSessionsFor(t *testing.T) {
 		{"just below two stripes", 2*minStripe - 1, time.Second, 10, 1},
 		{"two stripes", 2 * minStripe, time.Second, 10, 2},
 		{"size caps sessions", 5*minStripe + 7, time.Second, 10, 5},
-		{"20 MiB main file at 150 ms", 20 * MiB, 150 * time.Millisecond, 10, 1},
+		{"20 MiB main file at 150 ms", 20 * MiB, 150 * time.Millisecond, 10, 10},
+		{"5 MiB raw recording at 100 ms", 5 * MiB, 100 * time.Millisecond, 10, 2},
+		{"3 MiB filmstrip at 100 ms", 3 * MiB, 100 * time.Millisecond, 10, 1},
 		{"unknown round trip", 1 << 30, 0, 10, 1},
 	}
 	for _, tc := range cases {
