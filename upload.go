@@ -2,8 +2,10 @@ package sftppush
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"time"
@@ -23,6 +25,9 @@ type uploader struct {
 	leftovers []string    // temporary files that could not be removed
 	sweep     *sweep      // the listing for stale temporary files (sweep.go)
 	progress  *reporter   // Config.Progress (progress.go); nil without it
+	// noStatByName: the server refused a Stat by name, so sizes are
+	// asked on the open handle (finish).
+	noStatByName bool
 	// serverTime is the server's clock as the last verified file's
 	// modification time showed it: the reference for what is stale.
 	serverTime time.Time
@@ -93,13 +98,32 @@ func (u *uploader) write(ctx context.Context, fr *FileResult, remote string, loc
 	}
 	n, err := f.ReadFrom(src)
 	fr.Bytes += n
-	// The size is checked on the open handle (SSH_FXP_FSTAT), before the
-	// close: once the file has its final name a customer's scanner may
-	// take it, and a file that arrived is not then reported missing. A
-	// server that cannot fstat, or settles the size only on close (object
-	// stores), is asked by name after the close instead.
+	return true, u.finish(ctx, f, fr, remote, src, err, fresh)
+}
+
+// finish closes the written file f at remote and verifies its size, in
+// as few round trips as the server allows. A temporary name of our own
+// (fresh) is asked by name beside the close, one round trip for both: no
+// one else uses the name, so nothing can take it meanwhile. A file
+// written in place is asked on its open handle (SSH_FXP_FSTAT) before the
+// close: a customer's scanner may take the final name the moment it is
+// closed, and a file that arrived must not then be reported missing. A
+// server that settles the size only on close (object stores) is asked
+// again by name after it; one that refuses Stat by name (an upload-only
+// folder) gets this file verified by opening it again, and the next ones
+// on their handles.
+func (u *uploader) finish(ctx context.Context, f *sftp.File, fr *FileResult, remote string, src *localReader, err error, fresh bool) *Error {
 	onHandle := false
-	if err == nil {
+	var beside chan statResult
+	switch {
+	case err != nil:
+	case fresh && !u.noStatByName:
+		beside = make(chan statResult, 1)
+		go func() {
+			fi, err := statRemote(u.c.sftp, remote)
+			beside <- statResult{fi, err}
+		}()
+	default:
 		onHandle = u.fstatMatches(f, fr.Size)
 	}
 	endGrace := u.c.guard.grace(commitGrace(fr.Size))
@@ -107,13 +131,43 @@ func (u *uploader) write(ctx context.Context, fr *FileResult, remote string, loc
 		err = cerr
 	}
 	endGrace()
+	var named statResult
+	if beside != nil {
+		named = <-beside
+	}
+	switch {
+	case err != nil:
+		return u.fail(ctx, OpUpload, remote, err, src, fr.Size)
+	case onHandle:
+		return nil
+	case beside != nil && named.err == nil && named.fi.Size() == fr.Size:
+		u.noteServerTime(named.fi)
+		return nil
+	case beside != nil && errors.Is(named.err, fs.ErrPermission):
+		u.noStatByName = true
+		return u.verifyReopened(ctx, remote, fr.Size)
+	}
+	return u.verify(ctx, remote, fr.Size)
+}
+
+// statResult is a Stat's answer.
+type statResult struct {
+	fi  fs.FileInfo
+	err error
+}
+
+// verifyReopened checks the size of remote on a handle of its own, for a
+// server that refuses Stat by name.
+func (u *uploader) verifyReopened(ctx context.Context, remote string, size int64) *Error {
+	f, err := openRemote(u.c.sftp, remote, os.O_RDONLY)
 	if err != nil {
-		return true, u.fail(ctx, OpUpload, remote, err, src, fr.Size)
+		return u.fail(ctx, OpVerify, remote, err, nil, -1)
 	}
-	if onHandle {
-		return true, nil
+	defer f.Close()
+	if !u.fstatMatches(f, size) {
+		return newError(OpVerify, remote, ReasonSizeMismatch, fmt.Errorf("the server refuses Stat by name, and the reopened file does not show %d bytes", size))
 	}
-	return true, u.verify(ctx, remote, fr.Size)
+	return nil
 }
 
 // fstatMatches reports whether the open handle f shows size bytes, and
@@ -126,10 +180,16 @@ func (u *uploader) fstatMatches(f *sftp.File, size int64) bool {
 	if st, _ := fi.Sys().(*sftp.FileStat); st == nil || fi.Size() != size {
 		return false
 	}
+	u.noteServerTime(fi)
+	return true
+}
+
+// noteServerTime keeps the newest modification time a verified file
+// showed: the server's clock, for what is stale (sweep.go).
+func (u *uploader) noteServerTime(fi fs.FileInfo) {
 	if t := fi.ModTime(); t.After(u.serverTime) {
 		u.serverTime = t
 	}
-	return true
 }
 
 // striped writes the file over several sessions of the connection when its
@@ -168,9 +228,7 @@ func (u *uploader) verify(ctx context.Context, remote string, size int64) *Error
 	if fi.Size() != size {
 		return newError(OpVerify, remote, ReasonSizeMismatch, fmt.Errorf("the server stored %d bytes of %d", fi.Size(), size))
 	}
-	if t := fi.ModTime(); t.After(u.serverTime) {
-		u.serverTime = t
-	}
+	u.noteServerTime(fi)
 	return nil
 }
 

@@ -70,7 +70,13 @@ func (h *handler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &file{h: h, f: f}, nil
+	h.s.mu.Lock()
+	if h.s.handles == nil {
+		h.s.handles = map[string]int{}
+	}
+	h.s.handles[p]++
+	h.s.mu.Unlock()
+	return &file{h: h, f: f, path: p}, nil
 }
 
 // Filewrite opens a file for writing only.
@@ -134,6 +140,10 @@ func (h *handler) open(r *sftp.Request, read bool) (*file, error) {
 	}
 	h.s.mu.Lock()
 	h.s.opens = append(h.s.opens, Open{Conn: h.c.num, Path: p})
+	if h.s.handles == nil {
+		h.s.handles = map[string]int{}
+	}
+	h.s.handles[p]++
 	if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
 		if h.s.writing == nil {
 			h.s.writing = map[string]int{}
@@ -363,7 +373,7 @@ func (h *handler) denyStat(p string) error {
 		return nil
 	}
 	h.s.mu.Lock()
-	open := h.s.writing[p] > 0
+	open := h.s.handles[p] > 0
 	h.s.mu.Unlock()
 	if open {
 		return nil

@@ -90,6 +90,7 @@ type Server struct {
 	open          int // session channels open now
 	opens         []Open
 	writing       map[string]int // handles open for writing, by path
+	handles       map[string]int // handles open, by path
 	quotaUsed     int64
 	taken         []string // SFTP paths moved away by Faults.TakeAway
 }
