@@ -53,33 +53,98 @@ func (a *attempt) push(ctx context.Context, g Group) {
 	u.progress = newReporter(a.set.progress, g.RecordingID, c.acks)
 	defer u.progress.close() // before the connection's close: Push returns after the last call
 	u.startSweep()
-	for i := range a.files {
-		fr := &a.files[i]
-		if fr.State == FileMissing {
-			continue // an extra that could not be opened; the plan says why
-		}
-		u.progress.begin(i, fr.Size)
-		err := u.upload(ctx, fr, pl.local[i])
-		if err == nil {
-			fr.State = FileUploaded
-			u.progress.uploaded(i, fr.Size)
-			continue
-		}
-		fr.State, fr.Err, fr.Reason = FileFailed, err, err.Reason
-		if i == 0 { // the main file decides
-			a.fail(err)
-			break
-		}
-		if err.Reason.connectionGone() {
-			break
-		}
-	}
+	a.uploadFiles(ctx, u, pl)
 	names := make([]string, len(a.files))
 	for i, f := range a.files {
 		names[i] = f.Remote
 	}
 	u.finishSweep(names, a.files[0].State == FileUploaded)
 	a.res.Leftovers = u.leftovers
+}
+
+// uploadFiles uploads the group's files in order, each file's commit
+// running beside the next file's upload (overlap.go), and records each
+// file's outcome.
+func (a *attempt) uploadFiles(ctx context.Context, u *uploader, pl *plan) {
+	// prev is the last file's commit, still running while this file's
+	// bytes go (overlap.go); settle waits for it and records its outcome.
+	var prev *commit
+	settle := func() (stop bool) {
+		if prev == nil {
+			return false
+		}
+		c := prev
+		prev = nil
+		defer u.progress.release()
+		return a.record(u, c.index, c.wait(ctx))
+	}
+	for i := range a.files {
+		fr := &a.files[i]
+		if fr.State == FileMissing {
+			continue // an extra that could not be opened; the plan says why
+		}
+		u.progress.begin(i, fr.Size)
+		var next *FileResult // opened while this file is sent; not while the main file is
+		if i > 0 {
+			next = a.nextFile(i)
+		}
+		c, err := u.upload(ctx, fr, pl.local[i], next)
+		if c != nil {
+			c.index = i
+			c.start(ctx) // its size check now, its rename once prev settled
+			u.progress.hold()
+		}
+		if settle() {
+			if c != nil {
+				c.abandon()
+				u.progress.release()
+			}
+			break
+		}
+		if c == nil {
+			if a.record(u, i, err) {
+				break
+			}
+			continue
+		}
+		c.proceed(true)
+		prev = c
+		// The main file is on the server before any extra is sent: no
+		// trouble of an extra's can cost it its rename.
+		if i == 0 && settle() {
+			break
+		}
+	}
+	settle()
+	u.dropAhead(ctx)
+}
+
+// nextFile is the file uploaded after file i, nil if none.
+func (a *attempt) nextFile(i int) *FileResult {
+	for j := i + 1; j < len(a.files); j++ {
+		if a.files[j].State != FileMissing {
+			return &a.files[j]
+		}
+	}
+	return nil
+}
+
+// record sets file i's outcome, err nil meaning uploaded, and reports
+// whether the push stops there: the main file decides, and a connection
+// that is gone takes the rest with it.
+func (a *attempt) record(u *uploader, i int, err *Error) (stop bool) {
+	fr := &a.files[i]
+	if err == nil {
+		fr.State = FileUploaded
+		u.progress.uploaded(i, fr.Size)
+		return false
+	}
+	fr.State, fr.Err, fr.Reason = FileFailed, err, err.Reason
+	if i == 0 {
+		a.fail(err)
+		return true
+	}
+	return err.Reason.connectionGone()
 }
 
 // connect validates the credentials and opens the connection. On failure

@@ -130,7 +130,8 @@ type Config struct {
 	// included. It is called at most every 250 ms while a file is written
 	// and once more, with done == size, when the file is uploaded and
 	// verified; done starts again from 0 when a file is written again from
-	// its start (a fallback). Calls for one push come one at a time from a
+	// its start (a fallback). A file's last call comes before any call
+	// of the next file. Calls for one push come one at a time from a
 	// goroutine of that push; pushes run their calls concurrently. A slow
 	// callback misses updates but never slows the upload; Push returns
 	// after the push's last call has returned. Nil reports nothing and

@@ -71,5 +71,11 @@ func (c *conn) SFTP() *sftp.Client { return c.sftp }
 
 // UploadFile writes one file into folder over c, as a push does.
 func UploadFile(c *Conn, folder string, fr *FileResult, local io.ReaderAt) *Error {
-	return newUploader(c, folder).upload(context.Background(), fr, local)
+	ctx := context.Background()
+	cm, err := newUploader(c, folder).upload(ctx, fr, local, nil)
+	if cm == nil {
+		return err
+	}
+	cm.start(ctx)
+	return cm.wait(ctx)
 }

@@ -23,6 +23,7 @@ type reporter struct {
 	acks      *ackCounter
 
 	file atomic.Int64 // the file being written, -1 if none
+	held atomic.Int32 // earlier files whose end is not yet known (hold)
 	base atomic.Int64 // acks.load() when its current write began
 	size atomic.Int64
 
@@ -62,6 +63,22 @@ func (r *reporter) restart() {
 		return
 	}
 	r.base.Store(r.acks.load())
+}
+
+// hold says that a file's bytes are sent and its commit runs beside the
+// next file's upload (overlap.go): until release, the next file is not
+// reported, so that each file's end comes before the next file's start.
+func (r *reporter) hold() {
+	if r != nil {
+		r.held.Add(1)
+	}
+}
+
+// release ends a hold, once the file's end, if it was uploaded, is queued.
+func (r *reporter) release() {
+	if r != nil {
+		r.held.Add(-1)
+	}
 }
 
 // uploaded says that file i was uploaded whole.
@@ -113,7 +130,7 @@ func (r *reporter) run() {
 		case <-t.C:
 			ends() // a file's end before the next file's start
 			i := r.file.Load()
-			if i < 0 {
+			if i < 0 || r.held.Load() > 0 {
 				continue
 			}
 			size := r.size.Load()

@@ -101,23 +101,43 @@ func (u *uploader) chooseMethod() WriteMethod {
 	return MethodInPlace
 }
 
-// safeWrite uploads to a temporary name, verifies it and renames it to
-// final. fallback reports that the rename failed on a working connection:
-// the temporary file is gone (or listed in Result.Leftovers) and the caller
-// writes the file in place instead.
-func (u *uploader) safeWrite(ctx context.Context, fr *FileResult, local io.ReaderAt, final string) (_ *Error, fallback bool) {
+// safeSend uploads to a temporary name and returns the commit that
+// verifies it and renames it to final. While the bytes go, the temporary
+// file of next, the file after this one, is opened (openAhead).
+func (u *uploader) safeSend(ctx context.Context, fr *FileResult, local io.ReaderAt, final string, next *FileResult) (*commit, *Error) {
 	fr.Method = u.method
-	tmp := path.Join(u.folder, tempName(fr.Remote))
-	created, err := u.write(ctx, fr, tmp, local, true)
+	tmp, opened := u.takeAhead(fr)
+	if tmp == "" {
+		tmp = path.Join(u.folder, tempName(fr.Remote))
+	}
+	u.openAhead(next)
+	s, created, err := u.send(ctx, fr, tmp, local, true, opened)
 	if err != nil {
 		// A short temporary file never gets the final name.
 		if created {
 			u.discard(tmp)
 		}
+		return nil, err
+	}
+	return &commit{u: u, fr: fr, local: local, sent: s, tmp: tmp, final: final}, nil
+}
+
+// run verifies the temporary file and, once proceed allows it, renames
+// it to its final name. fallback reports that the rename failed on a
+// working connection: the temporary file is gone (or listed in
+// Result.Leftovers) and the file is to be written in place instead.
+func (c *commit) run(ctx context.Context) (_ *Error, fallback bool) {
+	u, fr := c.u, c.fr
+	if err := c.sent.finish(ctx); err != nil {
+		u.discard(c.tmp)
 		return err, false
 	}
+	if !<-c.gate {
+		u.discard(c.tmp)
+		return nil, false
+	}
 	endGrace := u.c.guard.grace(commitGrace(fr.Size))
-	rerr := u.rename(tmp, final)
+	rerr := u.rename(c.tmp, c.final)
 	endGrace()
 	if rerr == nil {
 		// The temporary file was verified and the server acknowledged the
@@ -126,12 +146,12 @@ func (u *uploader) safeWrite(ctx context.Context, fr *FileResult, local io.Reade
 		// look.
 		return nil, false
 	}
-	if e := u.fail(ctx, OpRename, final, rerr, nil, -1); e.Reason.connectionGone() {
-		u.discard(tmp)
+	if e := u.fail(ctx, OpRename, c.final, rerr, nil, -1); e.Reason.connectionGone() {
+		u.discard(c.tmp)
 		return e, false
 	}
 	fr.RenameErr = rerr
-	u.discard(tmp)
+	u.discard(c.tmp)
 	return nil, true
 }
 
@@ -167,6 +187,8 @@ func (u *uploader) rename(tmp, final string) error {
 // Result.Leftovers. It never changes the Status.
 func (u *uploader) discard(remote string) {
 	if err := u.c.sftp.Remove(remote); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		u.mu.Lock()
 		u.leftovers = append(u.leftovers, remote)
+		u.mu.Unlock()
 	}
 }

@@ -222,16 +222,28 @@ func TestSlowCommitIsNotAStall(t *testing.T) {
 
 // An upload-only folder that refuses Stat: the size is verified on the
 // open handle, and the push ends well.
+// A folder that refuses Stat by name: the size check beside the close is
+// refused, so the first file is verified by opening it again (for reading,
+// or in a drop box that refuses reads, for writing without truncation),
+// and the next ones on their handles.
 func TestStatDeniedInTheFolder(t *testing.T) {
-	s := serverWith(t, sftptest.Faults{DenyStat: true})
-	g := recording(t, 100_000)
-	res := newTestPusher(sftppush.Config{}).Push(context.Background(), s.Credentials("/upload"), g)
-	if res.Status != sftppush.StatusOK {
-		t.Fatalf("got %s/%s %v", res.Status, res.Reason, res.Err)
-	}
-	for _, fr := range res.Files {
-		if fr.State != sftppush.FileUploaded {
-			t.Errorf("%s: %s %v", fr.Remote, fr.State, fr.Err)
+	for _, f := range []sftptest.Faults{{DenyStat: true}, {DenyStat: true, DenyRead: true}} {
+		s := serverWith(t, f)
+		g := recording(t, 100_000)
+		res := newTestPusher(sftppush.Config{}).Push(context.Background(), s.Credentials("/upload"), g)
+		if res.Status != sftppush.StatusOK {
+			t.Fatalf("%+v: got %s/%s %v", f, res.Status, res.Reason, res.Err)
+		}
+		for _, fr := range res.Files {
+			if fr.State != sftppush.FileUploaded {
+				t.Errorf("%+v: %s: %s %v", f, fr.Remote, fr.State, fr.Err)
+			}
+			if b, err := os.ReadFile(filepath.Join(s.Root, "upload", fr.Remote)); err != nil || int64(len(b)) != fr.Size {
+				t.Errorf("%+v: %s on the server: %d bytes of %d, %v", f, fr.Remote, len(b), fr.Size, err)
+			}
+		}
+		if len(res.Leftovers) != 0 {
+			t.Errorf("%+v: leftovers %v", f, res.Leftovers)
 		}
 	}
 }

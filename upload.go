@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -19,15 +21,19 @@ import (
 // caller's context, the watchdog's verdict, a local read error, and
 // whether the server's disk is full.
 type uploader struct {
-	c         *conn
-	folder    string
-	method    WriteMethod // decided at the first upload
-	leftovers []string    // temporary files that could not be removed
-	sweep     *sweep      // the listing for stale temporary files (sweep.go)
-	progress  *reporter   // Config.Progress (progress.go); nil without it
+	c      *conn
+	folder string
+	method WriteMethod // decided at the first upload
+	// mu guards leftovers and serverTime: a file's commit runs beside
+	// the next file's upload (overlap.go).
+	mu        sync.Mutex
+	leftovers []string  // temporary files that could not be removed
+	sweep     *sweep    // the listing for stale temporary files (sweep.go)
+	ahead     *ahead    // the next file's temporary file, opened early (overlap.go)
+	progress  *reporter // Config.Progress (progress.go); nil without it
 	// noStatByName: the server refused a Stat by name, so sizes are
 	// asked on the open handle (finish).
-	noStatByName bool
+	noStatByName atomic.Bool
 	// serverTime is the server's clock as the last verified file's
 	// modification time showed it: the reference for what is stale.
 	serverTime time.Time
@@ -37,23 +43,30 @@ func newUploader(c *conn, folder string) *uploader {
 	return &uploader{c: c, folder: folder}
 }
 
-// upload writes one file of the group under its remote name and verifies
-// it. It adds the bytes sent to fr.Bytes and says in fr how the file was
-// written.
-func (u *uploader) upload(ctx context.Context, fr *FileResult, local io.ReaderAt) *Error {
+// upload writes one file of the group under its remote name. A safe
+// write returns its commit (overlap.go), the verification and rename still
+// to do, which the caller starts and waits for; a file written in place is
+// verified before upload returns. It adds the bytes sent to fr.Bytes and
+// says in fr how the file was written.
+//
+// next, if not nil, is the file that comes after this one: its temporary
+// file may be opened while this one's bytes go (openAhead).
+func (u *uploader) upload(ctx context.Context, fr *FileResult, local io.ReaderAt, next *FileResult) (*commit, *Error) {
 	final := path.Join(u.folder, fr.Remote)
 	if p := u.c.profile; p.maxFileSize > 0 && fr.Size > p.maxFileSize {
-		return newError(OpUpload, final, ReasonFileTooLarge, fmt.Errorf("%s takes files of up to %d bytes; this one has %d: nothing was sent", p.name, p.maxFileSize, fr.Size))
+		return nil, newError(OpUpload, final, ReasonFileTooLarge, fmt.Errorf("%s takes files of up to %d bytes; this one has %d: nothing was sent", p.name, p.maxFileSize, fr.Size))
 	}
 	if u.method == "" {
 		u.method = u.chooseMethod()
 	}
 	if u.method != MethodInPlace {
-		err, fallback := u.safeWrite(ctx, fr, local, final)
-		if !fallback {
-			return err
-		}
+		return u.safeSend(ctx, fr, local, final, next)
 	}
+	return nil, u.inPlace(ctx, fr, local, final)
+}
+
+// inPlace writes the file under its final name and verifies it.
+func (u *uploader) inPlace(ctx context.Context, fr *FileResult, local io.ReaderAt, final string) *Error {
 	fr.Method = MethodInPlace
 	created, err := u.write(ctx, fr, final, local, false)
 	if err != nil && created {
@@ -71,34 +84,76 @@ func (u *uploader) upload(ctx context.Context, fr *FileResult, local io.ReaderAt
 // own (a safe write's temporary name), which no one else writes and which
 // need not be truncated first.
 func (u *uploader) write(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool) (created bool, _ *Error) {
+	s, created, err := u.send(ctx, fr, remote, local, fresh, nil)
+	if err != nil {
+		return created, err
+	}
+	return true, s.finish(ctx)
+}
+
+// writeFlags open a file on the first session. Write-only: some servers
+// (AWS Transfer among them) refuse the read-write mode that
+// sftp.Client.Create asks for.
+const writeFlags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+
+// sent is a file whose bytes the server has acknowledged, still open on
+// the first session until finish closes and verifies it. f is nil when a
+// striped upload closed and verified it already.
+type sent struct {
+	u      *uploader
+	f      *sftp.File
+	fr     *FileResult
+	remote string
+	src    *localReader
+	fresh  bool
+}
+
+// finish closes and verifies the file (uploader.finish).
+func (s *sent) finish(ctx context.Context) *Error {
+	if s.f == nil {
+		return nil
+	}
+	return s.u.finish(ctx, s.f, s.fr, s.remote, s.src, nil, s.fresh)
+}
+
+// send opens remote and writes the local file into it, every byte
+// acknowledged; the close and the size check are left to the returned
+// sent's finish. On failure the file is closed, and created reports
+// whether it was opened, so may exist, partly written. opened, if not nil,
+// is remote already open for writing (openAhead).
+func (u *uploader) send(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool, opened *sftp.File) (_ *sent, created bool, _ *Error) {
 	// Large files at long round trips go over several sessions, which
 	// verify the size themselves; whatever they do not finish, the single
 	// session below rewrites.
 	u.progress.restart()
-	if u.striped(ctx, fr, remote, local, fresh) {
-		return true, nil
+	if opened == nil && u.striped(ctx, fr, remote, local, fresh) {
+		return &sent{u: u, fr: fr, remote: remote}, true, nil
 	}
 	u.progress.restart()
 	fr.Sessions = 1
 	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size), g: u.c.guard}
-	// Write-only: some servers (AWS Transfer among them) refuse the
-	// read-write mode that sftp.Client.Create asks for.
-	f, err := openRemote(u.c.sftp, remote, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+	f, err := opened, error(nil)
+	if f == nil {
+		f, err = openRemote(u.c.sftp, remote, writeFlags)
+	}
 	if err != nil {
 		e := u.fail(ctx, OpCreate, remote, err, src, fr.Size)
 		if e.Reason.connectionGone() {
 			// The open went out but its answer did not come back: the
 			// server may have created the file.
-			return true, e
+			return nil, true, e
 		}
 		if ferr := u.folderProblem(ctx); ferr != nil {
-			return false, ferr
+			return nil, false, ferr
 		}
-		return false, e
+		return nil, false, e
 	}
 	n, err := f.ReadFrom(src)
 	fr.Bytes += n
-	return true, u.finish(ctx, f, fr, remote, src, err, fresh)
+	if err != nil {
+		return nil, true, u.finish(ctx, f, fr, remote, src, err, fresh)
+	}
+	return &sent{u: u, f: f, fr: fr, remote: remote, src: src, fresh: fresh}, true, nil
 }
 
 // finish closes the written file f at remote and verifies its size, in
@@ -117,7 +172,7 @@ func (u *uploader) finish(ctx context.Context, f *sftp.File, fr *FileResult, rem
 	var beside chan statResult
 	switch {
 	case err != nil:
-	case fresh && !u.noStatByName:
+	case fresh && !u.noStatByName.Load():
 		beside = make(chan statResult, 1)
 		go func() {
 			fi, err := statRemote(u.c.sftp, remote)
@@ -144,7 +199,7 @@ func (u *uploader) finish(ctx context.Context, f *sftp.File, fr *FileResult, rem
 		u.noteServerTime(named.fi)
 		return nil
 	case beside != nil && errors.Is(named.err, fs.ErrPermission):
-		u.noStatByName = true
+		u.noStatByName.Store(true)
 		return u.verifyReopened(ctx, remote, fr.Size)
 	}
 	return u.verify(ctx, remote, fr.Size)
@@ -158,8 +213,14 @@ type statResult struct {
 
 // verifyReopened checks the size of remote on a handle of its own, for a
 // server that refuses Stat by name.
+//
+// It is opened for reading, or, where the folder takes uploads only, for
+// writing without truncation, which changes nothing in the file.
 func (u *uploader) verifyReopened(ctx context.Context, remote string, size int64) *Error {
 	f, err := openRemote(u.c.sftp, remote, os.O_RDONLY)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && u.c.guard.stalled() == nil {
+		f, err = openRemote(u.c.sftp, remote, os.O_WRONLY)
+	}
 	if err != nil {
 		return u.fail(ctx, OpVerify, remote, err, nil, -1)
 	}
@@ -187,6 +248,8 @@ func (u *uploader) fstatMatches(f *sftp.File, size int64) bool {
 // noteServerTime keeps the newest modification time a verified file
 // showed: the server's clock, for what is stale (sweep.go).
 func (u *uploader) noteServerTime(fi fs.FileInfo) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	if t := fi.ModTime(); t.After(u.serverTime) {
 		u.serverTime = t
 	}

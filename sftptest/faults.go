@@ -157,11 +157,14 @@ type Faults struct {
 	// SSH_FX_PERMISSION_DENIED, as AWS Transfer Family does on S3.
 	DenySetstat bool
 
-	// DenyStat refuses STAT and LSTAT with SSH_FX_PERMISSION_DENIED, as
-	// upload-only folders do, except for a file that has a handle open
-	// (pkg/sftp's request server cannot tell FSTAT on a handle from STAT
-	// by name, so a name that is open stands for its handle).
+	// DenyStat refuses STAT and LSTAT by name with
+	// SSH_FX_PERMISSION_DENIED, as upload-only folders do; FSTAT on an
+	// open handle is answered.
 	DenyStat bool
+
+	// DenyRead refuses opens for reading only with
+	// SSH_FX_PERMISSION_DENIED, as upload-only folders (drop boxes) do.
+	DenyRead bool
 
 	// CommitPerMiB delays the close of a handle that was written to, and
 	// a rename, by this much per MiB of the file, as object-store

@@ -100,12 +100,11 @@ func (f *file) store(p []byte, off int64) (int, error) {
 // every other request, for the server to close.
 func (f *file) Close() error {
 	defer f.closed.Do(func() {
-		f.h.s.mu.Lock()
-		f.h.s.handles[f.path]--
 		if f.write {
+			f.h.s.mu.Lock()
 			f.h.s.writing[f.path]--
+			f.h.s.mu.Unlock()
 		}
-		f.h.s.mu.Unlock()
 	})
 	if err := f.h.gate(); err != nil {
 		f.f.Close()

@@ -66,17 +66,14 @@ func (h *handler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 		return nil, err
 	}
 	p := cleanSFTPPath(r.Filepath)
+	if h.s.Faults.DenyRead {
+		return nil, pathErr("open", p, syscall.EACCES)
+	}
 	f, err := h.s.root.Open(rel(p))
 	if err != nil {
 		return nil, err
 	}
-	h.s.mu.Lock()
-	if h.s.handles == nil {
-		h.s.handles = map[string]int{}
-	}
-	h.s.handles[p]++
-	h.s.mu.Unlock()
-	return &file{h: h, f: f, path: p}, nil
+	return &file{h: h, f: f}, nil
 }
 
 // Filewrite opens a file for writing only.
@@ -140,10 +137,6 @@ func (h *handler) open(r *sftp.Request, read bool) (*file, error) {
 	}
 	h.s.mu.Lock()
 	h.s.opens = append(h.s.opens, Open{Conn: h.c.num, Path: p})
-	if h.s.handles == nil {
-		h.s.handles = map[string]int{}
-	}
-	h.s.handles[p]++
 	if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
 		if h.s.writing == nil {
 			h.s.writing = map[string]int{}
@@ -201,7 +194,7 @@ func (h *handler) Filecmd(r *sftp.Request) error {
 		if err := h.s.root.Rename(rel(p), rel(target)); err != nil {
 			return err
 		}
-		h.s.takeAway(target)
+		h.s.renamed(target)
 		return nil
 	case "Rmdir":
 		if f.DenyRemove || h.readOnly(p) {
@@ -281,10 +274,11 @@ func (h *handler) PosixRename(r *sftp.Request) error {
 	if h.s.Faults.DenyRename || h.readOnly(p) || h.readOnly(target) {
 		return pathErr("rename", p, syscall.EACCES)
 	}
+	h.s.commit(p)
 	if err := h.s.root.Rename(rel(p), rel(target)); err != nil {
 		return err
 	}
-	h.s.takeAway(target)
+	h.s.renamed(target)
 	return nil
 }
 
@@ -338,7 +332,7 @@ func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		sort.Slice(infos, func(i, j int) bool { return infos[i].Name() < infos[j].Name() })
 		return lister(infos), nil
 	case "Stat":
-		if err := h.denyStat(p); err != nil {
+		if err := h.denyStat(r, p); err != nil {
 			return nil, err
 		}
 		fi, err := h.s.root.Stat(rel(p))
@@ -357,7 +351,7 @@ func (h *handler) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
 		return nil, err
 	}
 	p := cleanSFTPPath(r.Filepath)
-	if err := h.denyStat(p); err != nil {
+	if err := h.denyStat(r, p); err != nil {
 		return nil, err
 	}
 	fi, err := h.s.root.Lstat(rel(p))
@@ -367,18 +361,25 @@ func (h *handler) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
 	return lister{h.statInfo(p, fi)}, nil
 }
 
-// denyStat applies DenyStat to a stat of p.
-func (h *handler) denyStat(p string) error {
-	if !h.s.Faults.DenyStat {
-		return nil
-	}
-	h.s.mu.Lock()
-	open := h.s.handles[p] > 0
-	h.s.mu.Unlock()
-	if open {
+// denyStat applies DenyStat to r, a stat of p. pkg/sftp's request server
+// serves FSTAT on a handle as a Stat of the handle's path, in a Request
+// of its own without a context, where a STAT by name carries the
+// connection's: so a context that cannot end marks FSTAT, which DenyStat
+// allows.
+func (h *handler) denyStat(r *sftp.Request, p string) error {
+	if !h.s.Faults.DenyStat || r.Context().Done() == nil {
 		return nil
 	}
 	return pathErr("stat", p, syscall.EACCES)
+}
+
+// renamed notes that a file got the name target, and applies
+// Faults.TakeAway to it.
+func (s *Server) renamed(target string) {
+	s.mu.Lock()
+	s.renames = append(s.renames, target)
+	s.mu.Unlock()
+	s.takeAway(target)
 }
 
 // commit applies CommitPerMiB to the file at p.

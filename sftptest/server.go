@@ -89,8 +89,8 @@ type Server struct {
 	channels      int
 	open          int // session channels open now
 	opens         []Open
+	renames       []string       // targets of successful renames, in order
 	writing       map[string]int // handles open for writing, by path
-	handles       map[string]int // handles open, by path
 	quotaUsed     int64
 	taken         []string // SFTP paths moved away by Faults.TakeAway
 }
@@ -257,6 +257,14 @@ func (s *Server) Opens() []Open {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.opens)
+}
+
+// Renames returns the SFTP paths that files were renamed to, by Rename or
+// posix-rename, in the order the server did the renames.
+func (s *Server) Renames() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.renames)
 }
 
 // Taken returns the SFTP paths of the files Faults.TakeAway moved away, in
