@@ -59,7 +59,7 @@ func sftpContender(id, name string, extra ...string) contender {
 			return e.cmd("sshpass", args...)
 		}
 		puts := func(files []dataFile, suffix string) []string {
-			l := []string{"cd " + remoteDir}
+			l := []string{"cd " + e.folder}
 			for _, f := range files {
 				l = append(l, fmt.Sprintf("put %s %s%s", f.local, f.remote, suffix))
 			}
@@ -91,12 +91,12 @@ var contenders = []contender{
 		return w.each(func(files []dataFile, suffix string) *exec.Cmd {
 			args := append([]string{"-e", "scp", "-q", "-P", strconv.Itoa(e.port)}, e.sshOpts()...)
 			if len(files) == 1 {
-				args = append(args, files[0].local, e.dest()+":"+remoteDir+"/"+files[0].remote+suffix)
+				args = append(args, files[0].local, e.dest()+":"+e.folder+"/"+files[0].remote+suffix)
 			} else {
 				for _, f := range files {
 					args = append(args, f.local) // group files are named as on the server
 				}
-				args = append(args, e.dest()+":"+remoteDir+"/")
+				args = append(args, e.dest()+":"+e.folder+"/")
 			}
 			return e.cmd("sshpass", args...)
 		})
@@ -104,7 +104,7 @@ var contenders = []contender{
 	rcloneContender("rclone", "rclone"),
 	rcloneContender("rclone-nohash", "rclone --sftp-disable-hashcheck", "--sftp-disable-hashcheck"),
 	{id: "curl", name: "curl", needs: []string{"curl"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
-		base := fmt.Sprintf("sftp://%s:%d/~/%s/", e.host, e.port, remoteDir)
+		base := fmt.Sprintf("sftp://%s:%d/~/%s/", e.host, e.port, e.folder)
 		return w.each(func(files []dataFile, suffix string) *exec.Cmd {
 			args := []string{"-sS", "--insecure", "-K", e.curlConfig}
 			if len(files) == 1 {
@@ -136,10 +136,10 @@ func rcloneContender(id, name string, extra ...string) contender {
 			args = append(args, extra...)
 			if len(files) == 1 {
 				args = append([]string{"copyto"}, args...)
-				args = append(args, files[0].local, ":sftp:"+remoteDir+"/"+files[0].remote+suffix)
+				args = append(args, files[0].local, ":sftp:"+e.folder+"/"+files[0].remote+suffix)
 			} else {
 				args = append([]string{"copy"}, args...)
-				args = append(args, filepath.Dir(files[0].local), ":sftp:"+remoteDir)
+				args = append(args, filepath.Dir(files[0].local), ":sftp:"+e.folder)
 			}
 			return e.cmd("rclone", args...)
 		})
@@ -154,7 +154,7 @@ func pushContender(id, name, bin string, sessions int) contender {
 		if sessions != 0 && w.link == nil {
 			return nil
 		}
-		args := []string{"-child", "-host", e.host, "-port", strconv.Itoa(e.port), "-user", e.user, "-folder", remoteDir}
+		args := []string{"-child", "-host", e.host, "-port", strconv.Itoa(e.port), "-user", e.user, "-folder", e.folder}
 		if sessions != 0 {
 			args = append(args, "-sessions", strconv.Itoa(sessions))
 		}

@@ -19,12 +19,14 @@
 //	go run ./internal/bench -wan -rtts 100 -windows 6M,0 -contenders sftp,push -rounds 3
 //	go run ./internal/bench -smoke -wan    # 32 MiB, 0 and 50 ms, 3 MiB and unlimited, one round (CI)
 //
-// It needs root (sshd switches to its test user; the remote folder is a
-// tmpfs mount, sized to hold the largest run's files: in WAN mode the
+// It needs root (sshd switches to its test user; the remote folder,
+// bench-<pid> in that user's home so that two runs at once do not collide,
+// is a tmpfs mount, sized to hold the largest run's files: in WAN mode the
 // -wansize file) and installs nothing: a missing tool is reported and its
 // contender skipped. Contenders run in turns, A B C ... A B C ..., for
 // -rounds rounds; every uploaded file's sha256 is checked on the server side.
-// sshd is stopped by PID and the tmpfs unmounted at the end.
+// sshd is stopped by PID, the tmpfs unmounted and the folder removed at the
+// end.
 package main
 
 import (
@@ -47,9 +49,12 @@ import (
 	"github.com/sftppush/sftppush/sftptest"
 )
 
-// remoteDir is the folder, relative to the test user's home, that the
-// uploads go to; the benchmark mounts a tmpfs on it.
-const remoteDir = "bench"
+// remoteFolder is the folder, relative to the test user's home, that this
+// run's uploads go to; the benchmark mounts a tmpfs on it. The home is
+// shared by every run on the machine, so each run has a folder (and a
+// mount) of its own: two runs at once neither shadow each other's mount
+// nor empty each other's folder.
+func remoteFolder() string { return fmt.Sprintf("bench-%d", os.Getpid()) }
 
 type kind int
 
@@ -135,6 +140,7 @@ func (w *workload) expected() map[string][32]byte {
 type env struct {
 	host, user, password string
 	port                 int
+	folder               string // the remote folder, relative to the test user's home
 	remote               string // the remote folder's path on this machine
 	dataDir              string
 	self                 string // this program, for the Push child
@@ -220,7 +226,8 @@ func run() int {
 	}
 	defer os.RemoveAll(e.dataDir)
 
-	e.remote = filepath.Join(srv.Home, remoteDir)
+	e.folder = remoteFolder()
+	e.remote = filepath.Join(srv.Home, e.folder)
 	need := max(*size, *flat, *parSize*int64(*parallel), 64<<20)
 	if wan.on {
 		need = max(int64(wan.size), 64<<20)
