@@ -145,6 +145,7 @@ func runChild(args []string) int {
 	return 0
 }
 
+// baseName is the last element of a slash-separated path.
 func baseName(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		return p[i+1:]

@@ -31,6 +31,8 @@ func (e *env) sshOpts() []string {
 	}
 }
 
+// cmd makes a contender's command: run in the data folder, the password
+// in the environment for sshpass and the Push child.
 func (e *env) cmd(name string, args ...string) *exec.Cmd {
 	c := exec.Command(name, args...)
 	c.Env = append(os.Environ(), "SSHPASS="+e.password, "BENCH_PASSWORD="+e.password)
@@ -38,6 +40,7 @@ func (e *env) cmd(name string, args ...string) *exec.Cmd {
 	return c
 }
 
+// dest is the user@host the OpenSSH tools log in as.
 func (e *env) dest() string { return e.user + "@" + e.host }
 
 // sftpBatch writes a batch file for sftp -b and returns its path.
@@ -50,6 +53,8 @@ func (e *env) sftpBatch(lines ...string) string {
 	return p
 }
 
+// sftpContender is OpenSSH sftp in batch mode with the extra options:
+// one connection per push, the push's files put one after another.
 func sftpContender(id, name string, extra ...string) contender {
 	return contender{id: id, name: name, needs: []string{"sftp", "sshpass"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
 		one := func(lines ...string) *exec.Cmd {
@@ -125,6 +130,8 @@ var contenders = []contender{
 	pushContender("push", "Push", "", 0),
 }
 
+// rcloneContender is rclone with its SFTP backend configured on the
+// command line, plus the extra options.
 func rcloneContender(id, name string, extra ...string) contender {
 	return contender{id: id, name: name, needs: []string{"rclone"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
 		if len(extra) > 0 && w.kind != kindSingle {

@@ -238,6 +238,7 @@ func newEnv(tb sftptest.TB, o *options) (e *env, tmpfsNote string, cleanup func(
 	return e, tmpfsNote, cleanup, nil
 }
 
+// installed reports whether every one of the tools is on PATH.
 func installed(tools []string) bool {
 	for _, t := range tools {
 		if _, err := exec.LookPath(t); err != nil {
@@ -247,6 +248,7 @@ func installed(tools []string) bool {
 	return true
 }
 
+// debPackages names the Debian packages that install the tools.
 func debPackages(tools []string) string {
 	pkg := map[string]string{"ssh": "openssh-client", "sftp": "openssh-client", "scp": "openssh-client",
 		"sshpass": "sshpass", "rclone": "rclone", "curl": "curl"}
@@ -261,6 +263,8 @@ func debPackages(tools []string) string {
 	return strings.Join(out, " ")
 }
 
+// contains reports whether list holds s, ignoring case and spaces
+// around the list's entries.
 func contains(list []string, s string) bool {
 	for _, l := range list {
 		if strings.EqualFold(strings.TrimSpace(l), s) {

@@ -39,6 +39,7 @@ func mountTmpfs(tb sftptest.TB, dir string, size int64) (note string, cleanup fu
 	}
 }
 
+// cpuModel is the CPU's model name from /proc/cpuinfo.
 func cpuModel() string {
 	b, _ := os.ReadFile("/proc/cpuinfo")
 	for _, l := range strings.Split(string(b), "\n") {
@@ -49,11 +50,14 @@ func cpuModel() string {
 	return "unknown CPU"
 }
 
+// kernel is the running kernel's release.
 func kernel() string {
 	b, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	return "Linux " + strings.TrimSpace(string(b))
 }
 
+// loadavg is the 1, 5 and 15 minute load averages, so that a table
+// shows how busy the machine was.
 func loadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
 	f := strings.Fields(string(b))

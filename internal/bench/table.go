@@ -18,6 +18,7 @@ func reference(w *workload) string {
 	return "sftp"
 }
 
+// row is one contender's runs of one workload, summarized.
 type row struct {
 	w         *workload
 	contender string
@@ -27,6 +28,8 @@ type row struct {
 	sessions  []int // what the Push child reported, one per good run
 }
 
+// summarize makes a contender's row from its samples: failed runs are
+// counted, the good ones' times kept and their CPU and RSS medians taken.
 func summarize(w *workload, name string, ss []sample) row {
 	r := row{w: w, contender: name}
 	var cpus, rsss []float64
@@ -50,6 +53,8 @@ func summarize(w *workload, name string, ss []sample) row {
 	return r
 }
 
+// median is the middle value of v (the mean of the two middle ones for an
+// even count); 0 for none.
 func median[T ~int64 | ~float64](v []T) T {
 	if len(v) == 0 {
 		return 0
@@ -62,6 +67,7 @@ func median[T ~int64 | ~float64](v []T) T {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// ms is d in milliseconds.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // rate is the row's figure for one wall time: MB/s, or ms per push for the
@@ -95,6 +101,9 @@ func (r row) cpuFigure() float64 {
 	return r.cpu / (float64(r.w.bytes()) / (1 << 30))
 }
 
+// printTable prints the loopback workloads' table: one line per
+// workload and contender, with its figures against the workload's
+// reference row.
 func printTable(out io.Writer, rows []row) {
 	fmt.Fprintln(out, "\n| workload | contender | median | min-max | client CPU | peak RSS | time vs ref | CPU vs ref | RSS vs ref |")
 	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -159,6 +168,7 @@ func printTable(out io.Writer, rows []row) {
 	}
 }
 
+// size is n bytes in GiB, MiB or KiB, for the tables.
 func size(n int64) string {
 	switch {
 	case n >= 1<<30 && n%(1<<30) == 0:

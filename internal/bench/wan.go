@@ -220,6 +220,7 @@ func sessionsCell(s []int) string {
 	return fmt.Sprintf("%d-%d", lo, hi)
 }
 
+// windowName is a TCP window for the tables; 0 is unlimited.
 func windowName(w int64) string {
 	if w == 0 {
 		return "unlimited"
@@ -245,17 +246,20 @@ func machine() string {
 // suffix (powers of 1024).
 type byteSize int64
 
+// Set reads the flag's value (flag.Value).
 func (b *byteSize) Set(s string) error {
 	n, err := parseSize(s)
 	*b = byteSize(n)
 	return err
 }
 
+// String shows the flag's value as Set reads it (flag.Value).
 func (b *byteSize) String() string { return formatSize(int64(*b)) }
 
 // sizeList is a comma-separated list of sizes.
 type sizeList []int64
 
+// Set reads the flag's value, replacing the default (flag.Value).
 func (l *sizeList) Set(s string) error {
 	var out sizeList
 	for _, f := range strings.Split(s, ",") {
@@ -269,6 +273,7 @@ func (l *sizeList) Set(s string) error {
 	return nil
 }
 
+// String shows the flag's value as Set reads it (flag.Value).
 func (l *sizeList) String() string {
 	var f []string
 	for _, n := range *l {
@@ -280,6 +285,7 @@ func (l *sizeList) String() string {
 // msList is a comma-separated list of durations in milliseconds.
 type msList []time.Duration
 
+// Set reads the flag's value, replacing the default (flag.Value).
 func (l *msList) Set(s string) error {
 	var out msList
 	for _, f := range strings.Split(s, ",") {
@@ -293,6 +299,7 @@ func (l *msList) Set(s string) error {
 	return nil
 }
 
+// String shows the flag's value as Set reads it (flag.Value).
 func (l *msList) String() string {
 	var f []string
 	for _, d := range *l {

@@ -7,6 +7,8 @@ import (
 	"time"
 )
 
+// TestParseSize: sizes with and without suffixes, and formatSize's output,
+// read back; malformed ones are refused.
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]int64{
 		"0": 0, "12": 12, "100K": 100 << 10, "3M": 3 << 20, " 6m ": 6 << 20, "256M": 256 << 20, "1G": 1 << 30, "4g": 4 << 30,
@@ -26,6 +28,7 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
+// TestFormatSize: the largest exact suffix, none when there is none.
 func TestFormatSize(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 1000: "1000", 3 << 20: "3M", 1536 << 10: "1536K", 2 << 30: "2G"} {
 		if got := formatSize(n); got != want {
@@ -67,6 +70,8 @@ func TestWANFlags(t *testing.T) {
 	}
 }
 
+// TestChildReport: the Push child's report lines are read back, and
+// another tool's output reports nothing.
 func TestChildReport(t *testing.T) {
 	out := "peak-rss 10485760\nfallback stripe: server refused a second session\nsessions 7\n"
 	if n := childInt(out, "peak-rss"); n != 10485760 {
@@ -83,6 +88,7 @@ func TestChildReport(t *testing.T) {
 	}
 }
 
+// TestWANCells: the WAN table's cells, speed-ups and session counts.
 func TestWANCells(t *testing.T) {
 	w := &workload{kind: kindSingle, files: []dataFile{{size: 100 << 20}}}
 	r := row{w: w, wall: []time.Duration{4 * time.Second, 5 * time.Second, 8 * time.Second}}

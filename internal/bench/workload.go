@@ -12,6 +12,7 @@ import (
 	"github.com/sftppush/sftppush/internal/wanproxy"
 )
 
+// kind is what a workload does with its files.
 type kind int
 
 const (
@@ -28,6 +29,8 @@ type dataFile struct {
 	sum           [32]byte
 }
 
+// workload is one row group of a table: files, how they are pushed, how
+// often, and in WAN mode across what link.
 type workload struct {
 	name     string
 	kind     kind
@@ -101,6 +104,7 @@ func (e *env) gen(dir, name, remote string, n int64) dataFile {
 	return dataFile{local: p, remote: remote, size: n, sum: writeRandom(p, n)}
 }
 
+// makeWorkloads makes the loopback workloads and their local files.
 func (e *env) makeWorkloads(size, flat int64, setups, parallel int, parSize int64, rounds int) []*workload {
 	mib := func(n float64) int64 { return int64(n * (1 << 20)) }
 	scale := float64(1)
@@ -150,6 +154,7 @@ func writeRandom(path string, n int64) [32]byte {
 	return sum
 }
 
+// fileSum is the sha256 of the file at path.
 func fileSum(path string) ([32]byte, error) {
 	var sum [32]byte
 	f, err := os.Open(path)
