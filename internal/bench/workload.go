@@ -104,22 +104,46 @@ func (e *env) gen(dir, name, remote string, n int64) dataFile {
 	return dataFile{local: p, remote: remote, size: n, sum: writeRandom(p, n)}
 }
 
+// recordingGroup is the typical recording's files, in the order they are
+// pushed over one connection: the video, the raw camera stream, the
+// snapshot and the filmstrip, 25.7 MiB in all. The loopback group workload
+// and the WAN mode's group rows upload these.
+var recordingGroup = []struct {
+	name  string
+	size  int64
+	video bool // scaled down in the smoke run
+}{
+	{"main.mp4", 20 << 20, true},
+	{"raw.webm", 5 << 20, true},
+	{"snapshot.jpg", 100 << 10, false},
+	{"filmstrip.jpg", 600 << 10, false},
+}
+
+// genGroup writes the recording group's files into dir under the data
+// folder, named as on the server: the videos scaled by scale (1 for their
+// real size; the smoke run's are smaller), the images at theirs.
+func (e *env) genGroup(dir string, scale float64) []dataFile {
+	var fs []dataFile
+	for _, f := range recordingGroup {
+		n := f.size
+		if f.video {
+			n = int64(float64(n) * scale)
+		}
+		fs = append(fs, e.gen(dir, f.name, f.name, n))
+	}
+	return fs
+}
+
 // makeWorkloads makes the loopback workloads and their local files.
 func (e *env) makeWorkloads(size, flat int64, setups, parallel int, parSize int64, rounds int) []*workload {
-	mib := func(n float64) int64 { return int64(n * (1 << 20)) }
 	scale := float64(1)
 	if e.smoke {
-		scale = 0.05
+		scale = 0.05 // the videos: 1 MiB and 256 KiB
 	}
 	ws := []*workload{
 		{name: "single", kind: kindSingle, rounds: rounds, files: []dataFile{e.gen("single", "big.bin", "big.bin", size)}},
 		{name: "setup", kind: kindSetup, rounds: rounds, pushes: setups, files: []dataFile{e.gen("setup", "setup", "setup", 1024)}},
-		{name: "group", kind: kindGroup, rounds: rounds, files: []dataFile{
-			e.gen("group", "main.mp4", "main.mp4", mib(20*scale)),
-			e.gen("group", "raw.webm", "raw.webm", mib(20*scale)),
-			e.gen("group", "snapshot.jpg", "snapshot.jpg", 100<<10),
-			e.gen("group", "filmstrip.jpg", "filmstrip.jpg", 600<<10),
-		}},
+		{name: "group", kind: kindGroup, rounds: rounds, files: e.genGroup("group", scale)},
 		{name: "parallel", kind: kindParallel, rounds: rounds, pushes: parallel, files: []dataFile{e.gen("parallel", "c", "c", parSize)}},
 	}
 	if flat > 0 {
