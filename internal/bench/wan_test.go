@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sftppush/sftppush/internal/wanproxy"
 )
 
 // TestParseSize: sizes with and without suffixes, and formatSize's output,
@@ -121,5 +123,34 @@ func TestWANCells(t *testing.T) {
 	}
 	if got := sessionsCell([]int{1}); got != "1" {
 		t.Errorf("sessionsCell = %q", got)
+	}
+}
+
+// TestLinkFloor: the recording group's floor is its bytes at the slower of
+// window/RTT and the rate, plus the 8 round trips of a connection's start.
+func TestLinkFloor(t *testing.T) {
+	var group int64
+	for _, f := range recordingGroup {
+		group += f.size
+	}
+	const gbit = 125e6
+	rateOnly := float64(group) / gbit * 1000 // ms: 215.5
+	for _, c := range []struct {
+		name string
+		link wanproxy.Config
+		want float64 // ms
+	}{
+		// 25.7 MiB at 6 MiB per 100 ms (62.9 MB/s, under the 125 MB/s
+		// cap) is 428 ms, plus 8 x 100 ms.
+		{"window-bound", wanproxy.Config{RTT: 100 * time.Millisecond, Window: 6 << 20, Rate: gbit}, 1228.1},
+		{"rate-bound", wanproxy.Config{RTT: 50 * time.Millisecond, Window: 6 << 20, Rate: gbit}, rateOnly + 400},
+		{"RTT 0", wanproxy.Config{Window: 6 << 20, Rate: gbit}, rateOnly},
+		{"unlimited window", wanproxy.Config{RTT: 150 * time.Millisecond, Rate: gbit}, rateOnly + 1200},
+		{"no cap", wanproxy.Config{RTT: 100 * time.Millisecond, Window: 6 << 20}, 1228.1},
+		{"no limit", wanproxy.Config{}, 0},
+	} {
+		if got := ms(linkFloor(group, c.link)); got < c.want-0.1 || got > c.want+0.1 {
+			t.Errorf("%s: floor %.1f ms, want %.1f", c.name, got, c.want)
+		}
 	}
 }
