@@ -165,6 +165,9 @@ func pushContender(id, name, bin string, sessions int) contender {
 		if sessions != 0 {
 			args = append(args, "-sessions", strconv.Itoa(sessions))
 		}
+		if bin == "" && w.kind == kindGroup && w.link != nil {
+			args = append(args, "-phases") // older builds (-baseline) have no such flag
+		}
 		switch w.kind {
 		case kindSetup:
 			args = append(args, "-repeat", strconv.Itoa(w.pushes))
@@ -175,9 +178,10 @@ func pushContender(id, name, bin string, sessions int) contender {
 		for _, f := range w.files {
 			args = append(args, f.local+"="+f.remote)
 		}
-		if bin == "" {
-			bin = e.self
+		prog := bin
+		if prog == "" {
+			prog = e.self
 		}
-		return [][]*exec.Cmd{{e.cmd(bin, args...)}}
+		return [][]*exec.Cmd{{e.cmd(prog, args...)}}
 	}}
 }

@@ -75,9 +75,11 @@ type sample struct {
 	failed string
 
 	// What the Push child reports: how many sessions wrote its first
-	// file, and why a striped upload fell back to one session.
+	// file, why a striped upload fell back to one session, and with
+	// -phases its first push's phases.
 	sessions int
 	fallback string
+	phases   []phase
 }
 
 // main runs the benchmark, or, as "bench -child ...", the Push contender

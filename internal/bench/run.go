@@ -94,6 +94,9 @@ func (e *env) runOnce(c contender, w *workload) sample {
 			if fb, ok := childLine(out, "fallback"); ok && s.fallback == "" {
 				s.fallback = fb
 			}
+			if s.phases == nil {
+				s.phases = childPhases(out)
+			}
 			if err != nil && s.failed == "" {
 				s.failed = fmt.Sprintf("%s: %v: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(outs[i].String()))
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -25,7 +26,8 @@ type row struct {
 	wall      []time.Duration // sorted
 	cpu, rss  float64         // medians: CPU seconds, bytes
 	failed    int
-	sessions  []int // what the Push child reported, one per good run
+	sessions  []int   // what the Push child reported, one per good run
+	phases    []phase // the Push child's phases in the median round, if it reported them
 }
 
 // summarize makes a contender's row from its samples: failed runs are
@@ -46,11 +48,28 @@ func summarize(w *workload, name string, ss []sample) row {
 		}
 	}
 	slices.Sort(r.wall)
+	r.phases = medianRound(ss).phases
 	r.cpu, r.rss = median(cpus), median(rsss)
 	if w.kind == kindParallel {
 		r.rss /= float64(w.pushes)
 	}
 	return r
+}
+
+// medianRound is the good run of median wall time (of an even count the
+// faster of the two middle ones); a zero sample if none was good.
+func medianRound(ss []sample) sample {
+	var good []sample
+	for _, s := range ss {
+		if s.failed == "" {
+			good = append(good, s)
+		}
+	}
+	if len(good) == 0 {
+		return sample{}
+	}
+	slices.SortStableFunc(good, func(a, b sample) int { return cmp.Compare(a.wall, b.wall) })
+	return good[(len(good)-1)/2]
 }
 
 // median is the middle value of v (the mean of the two middle ones for an

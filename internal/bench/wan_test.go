@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sftppush/sftppush"
 	"github.com/sftppush/sftppush/internal/wanproxy"
 )
 
@@ -152,5 +153,64 @@ func TestLinkFloor(t *testing.T) {
 		if got := ms(linkFloor(group, c.link)); got < c.want-0.1 || got > c.want+0.1 {
 			t.Errorf("%s: floor %.1f ms, want %.1f", c.name, got, c.want)
 		}
+	}
+}
+
+// TestPhases: the child splits a push into connect, each uploaded file and
+// close, which add up to the push's time; the parent reads them back and
+// counts them in round trips.
+func TestPhases(t *testing.T) {
+	start := time.Now()
+	at := func(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
+	c := newPhaseClock("bench")
+	c.progress("bench", 0, 5, 10) // not whole yet
+	c.progress("other", 1, 10, 10)
+	c.whole[0], c.whole[2] = at(1600), at(2100)
+	res := &sftppush.Result{
+		Entry: sftppush.LogEntry{ConnectDuration: 900 * time.Millisecond},
+		Files: []sftppush.FileResult{
+			{Remote: "main.mp4", State: sftppush.FileUploaded},
+			{Remote: "raw.webm", State: sftppush.FileFailed},
+			{Remote: "snapshot.jpg", State: sftppush.FileUploaded},
+		},
+	}
+	var out strings.Builder
+	c.report(&out, res, start, at(2130))
+	want := "phase connect 900000000\nphase file main.mp4 700000000\nphase file snapshot.jpg 500000000\nphase close 30000000\n"
+	if out.String() != want {
+		t.Fatalf("report:\n%s\nwant:\n%s", out.String(), want)
+	}
+	ps := childPhases("peak-rss 1\n" + out.String() + "sessions 1\n")
+	if got := phasesLine(ps, 100*time.Millisecond); got != "connect 9.0, main.mp4 7.0, snapshot.jpg 5.0, close 0.3, total 21.3" {
+		t.Errorf("phasesLine = %q", got)
+	}
+	if got := phasesLine(ps[:2], 0); got != "connect 900 ms, main.mp4 700 ms, total 1600 ms" {
+		t.Errorf("phasesLine at RTT 0 = %q", got)
+	}
+	if ps := c.phases(&sftppush.Result{}, start, at(50)); ps != nil {
+		t.Errorf("never connected: phases %v", ps)
+	}
+	if ps := childPhases("some tool's output\nphase of the moon\n"); ps != nil {
+		t.Errorf("not a child's report: phases %v", ps)
+	}
+}
+
+// TestMedianRound: the phases shown are those of the median good run.
+func TestMedianRound(t *testing.T) {
+	ss := []sample{
+		{wall: 3 * time.Second, phases: []phase{{"connect", 3}}},
+		{wall: time.Second, failed: "boom"},
+		{wall: 1 * time.Second, phases: []phase{{"connect", 1}}},
+		{wall: 2 * time.Second, phases: []phase{{"connect", 2}}},
+		{wall: 4 * time.Second, phases: []phase{{"connect", 4}}},
+	}
+	if got := medianRound(ss).phases[0].d; got != 2 {
+		t.Errorf("median round of 1,2,3,4 s: phases of the %d s run, want the 2 s one", got)
+	}
+	if got := medianRound(ss[:3]).phases[0].d; got != 1 {
+		t.Errorf("median round of 1,3 s: phases of the %d s run, want the 1 s one", got)
+	}
+	if got := medianRound(ss[1:2]); got.phases != nil {
+		t.Errorf("no good run: %v", got)
 	}
 }
