@@ -114,7 +114,7 @@ func parseFlags() *options {
 	flag.IntVar(&o.setups, "setups", 50, "pushes in a row in the setup workload")
 	flag.IntVar(&o.parallel, "parallel", 64, "pushes at once in the parallel workload")
 	flag.Int64Var(&o.parSize, "parsize", 16<<20, "file size in the parallel workload, bytes")
-	flag.StringVar(&o.only, "workloads", "", "comma-separated workloads to run (default all): single,setup,group,parallel,flat; with -wan: wan,snapshot")
+	flag.StringVar(&o.only, "workloads", "", "comma-separated workloads to run (default all): single,setup,group,parallel,flat; with -wan: wan,snapshot,group")
 	flag.StringVar(&o.who, "contenders", "", "comma-separated contenders to run (default all): transport,sftp,sftp-tuned,scp,rclone,rclone-nohash,curl,push1 (-wan only),push")
 	flag.StringVar(&o.dataRoot, "data", "", "directory for the local files (default: a temp directory)")
 	flag.StringVar(&o.baseline, "baseline", "", "another build of this program (go build -o ... ./internal/bench at an older commit): adds its Push as the contender \"Push (baseline)\", for before/after figures in one run")
@@ -165,7 +165,7 @@ func run() int {
 		rows, bad = append(rows, r...), bad+b
 	}
 	if o.wan.on {
-		printWANTable(os.Stdout, rows, wanHead(o.wan, o.rounds))
+		printWAN(os.Stdout, rows, o.wan, o.rounds)
 	} else {
 		printTable(os.Stdout, rows)
 	}

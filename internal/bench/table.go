@@ -90,12 +90,12 @@ func median[T ~int64 | ~float64](v []T) T {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // rate is the row's figure for one wall time: MB/s, or ms per push for the
-// setup workload and the WAN mode's snapshot.
+// setup workload, ms for the WAN mode's snapshot and group rows.
 func (r row) rate(d time.Duration) float64 {
 	switch {
 	case r.w.kind == kindSetup:
 		return ms(d) / float64(r.w.pushes)
-	case r.w.snapshot:
+	case r.w.inMS():
 		return ms(d)
 	}
 	return float64(r.w.bytes()) / d.Seconds() / 1e6

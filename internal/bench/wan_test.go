@@ -214,3 +214,31 @@ func TestMedianRound(t *testing.T) {
 		t.Errorf("no good run: %v", got)
 	}
 }
+
+// TestGroupTable: a group row shows each contender's ms, Push's time over
+// sftp's and over the floor, and below the table Push's phases in round
+// trips.
+func TestGroupTable(t *testing.T) {
+	var files []dataFile
+	for _, f := range recordingGroup {
+		files = append(files, dataFile{remote: f.name, size: f.size})
+	}
+	w := &workload{name: "group", kind: kindGroup, files: files,
+		link: &wanproxy.Config{RTT: 100 * time.Millisecond, Window: 6 << 20, Rate: 125e6}}
+	rows := []row{
+		{w: w, contender: "sftp", wall: []time.Duration{3 * time.Second, 3200 * time.Millisecond}},
+		{w: w, contender: "Push", wall: []time.Duration{1500 * time.Millisecond}, sessions: []int{7},
+			phases: []phase{{"connect", 910 * time.Millisecond}, {"main.mp4", 590 * time.Millisecond}}},
+	}
+	var out strings.Builder
+	printGroupTable(&out, rows, "head")
+	for _, want := range []string{
+		"| RTT | TCP window | sftp | Push | Push sessions | Push / sftp (time) | floor | Push / floor (time) |",
+		"| 100 ms | 6 MiB | 3100 (3000-3200) ms | 1500 ms | 7 | 0.48 | 1228 ms | 1.22 |",
+		"- 100 ms: connect 9.1, main.mp4 5.9, total 15.0",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -57,6 +57,13 @@ func (w *workload) bytes() int64 {
 	return n
 }
 
+// inMS reports whether the workload's figures are ms per upload, not
+// MB/s: the WAN mode's snapshot and group rows, whose time is mostly round
+// trips.
+func (w *workload) inMS() bool {
+	return w.snapshot || (w.kind == kindGroup && w.link != nil)
+}
+
 // each turns a per-push command into the workload's batches.
 func (w *workload) each(one func(files []dataFile, suffix string) *exec.Cmd) [][]*exec.Cmd {
 	if w.pushOnly {
