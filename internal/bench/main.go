@@ -5,6 +5,11 @@
 //	go run ./internal/bench            # full run: 1 GiB, setup x50, group, 64 at once, 4 GiB flatness
 //	go run ./internal/bench -smoke     # small files, one round (CI)
 //
+// The group workload is the typical recording, pushed over one connection
+// one file after another: main.mp4 20 MiB, raw.webm 5 MiB, snapshot.jpg
+// 100 KiB, filmstrip.jpg 600 KiB (in the smoke run the two videos are a
+// twentieth of that).
+//
 // With -wan it runs only the WAN rows instead (wan.go): for each
 // round trip (-rtts) and server TCP window (-windows) an internal/wanproxy
 // is put in front of the sshd, capped at -rate bytes/s per direction, and
@@ -15,9 +20,18 @@
 // table shows MB/s, how many sessions Push used, and Push's speed against
 // sftp and against its own single session.
 //
-//	go run ./internal/bench -wan           # full: 256 MiB, 4 RTTs x 3 windows = 12 rows + 4 snapshots, 5 rounds (about an hour)
+// Per RTT a group row (group.go) follows too: the recording group at a
+// -groupwindow TCP window (6 MiB), uploaded by sftp, both Pushes and, with
+// -baseline, the older build's Push. Its own table, after the WAN table,
+// shows each one's ms, Push's time over sftp's and over the floor (the
+// group's bytes at min(window/RTT, rate) plus 8 round trips for the TCP,
+// SSH and SFTP start) — below 1 Push is faster — and under it Push's round
+// trips per phase in its median round: connect, each file, close.
+//
+//	go run ./internal/bench -wan           # full: 256 MiB, 4 RTTs x 3 windows = 12 rows + 4 snapshots + 4 groups, 5 rounds (about an hour)
 //	go run ./internal/bench -wan -rtts 100 -windows 6M,0 -contenders sftp,push -rounds 3
-//	go run ./internal/bench -smoke -wan    # 32 MiB, 0 and 50 ms, 3 MiB and unlimited, one round (CI)
+//	go run ./internal/bench -wan -workloads group -rtts 0,50,100,150 -rounds 5 -contenders sftp,push1,push
+//	go run ./internal/bench -smoke -wan    # 32 MiB, 0 and 50 ms, 3 MiB and unlimited, the group at full size, one round (CI)
 //
 // It needs root (sshd switches to its test user; the remote folder,
 // bench-<pid> in that user's home so that two runs at once do not collide,
