@@ -41,11 +41,12 @@ func pushConfig(maxSessions int) sftppush.Config {
 // tools' (wait4's rusage). It pushes groups and exits non-zero if any push is
 // not OK. The password comes from the environment, not the command line.
 //
-//	bench -child push -host H -port P -user U -folder F [-repeat N] [-parallel K] [-sessions S] local[=remote] ...
+//	bench -child push -host H -port P -user U -folder F [-repeat N] [-parallel K] [-sessions S] [-phases] local[=remote] ...
 //
 // -repeat pushes the group N times in a row, each remote name suffixed with
 // "-i"; -parallel pushes K copies of the group at once, likewise suffixed;
-// -sessions sets Config.MaxSessions.
+// -sessions sets Config.MaxSessions; -phases reports the first push's
+// phases (phases.go).
 //
 // At exit it prints "peak-rss N" (its VmHWM in bytes) and "sessions N" (how
 // many sessions wrote the first push's main file) on stdout, and on stderr
@@ -60,6 +61,7 @@ func runChild(args []string) int {
 	repeat := fs.Int("repeat", 1, "")
 	parallel := fs.Int("parallel", 1, "")
 	sessions := fs.Int("sessions", 0, "")
+	phases := fs.Bool("phases", false, "")
 	fs.Parse(args)
 	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 		// For finding where Push's CPU goes: go tool pprof <binary> <path>.
@@ -72,79 +74,107 @@ func runChild(args []string) int {
 		fmt.Fprintln(os.Stderr, "bench -child: want 'push'")
 		return 2
 	}
-	files := fs.Args()[1:]
-	creds := sftppush.Credentials{Host: *host, Port: *port, Username: *user, Password: os.Getenv("BENCH_PASSWORD"), Folder: *folder}
-	p := sftppush.New(pushConfig(*sessions))
-
-	group := func(suffix string) sftppush.Group {
-		var g sftppush.Group
-		for i, f := range files {
-			local, remote, _ := strings.Cut(f, "=")
-			if remote == "" {
-				remote = baseName(local)
-			}
-			file := sftppush.File{Path: local, RemoteName: remote + suffix}
-			if i == 0 {
-				g.Main = file
-			} else {
-				g.Extras = append(g.Extras, file)
-			}
-		}
-		g.RecordingID = "bench" + suffix
-		return g
+	c := &child{files: fs.Args()[1:], firstSessions: -1,
+		creds: sftppush.Credentials{Host: *host, Port: *port, Username: *user, Password: os.Getenv("BENCH_PASSWORD"), Folder: *folder}}
+	if *repeat > 1 || *parallel > 1 {
+		c.first = "-0"
 	}
-	var mu sync.Mutex
-	failed := 0
-	firstSessions := -1
-	push := func(suffix string) {
-		res := p.Push(context.Background(), creds, group(suffix))
-		ok := res.Status == sftppush.StatusOK && allUploaded(res)
-		mu.Lock()
-		defer mu.Unlock()
-		if len(res.Files) > 0 {
-			if firstSessions < 0 {
-				firstSessions = res.Files[0].Sessions
-			}
-			if err := res.Files[0].StripeErr; err != nil {
-				fb := err.Error()
-				if suffix != "" {
-					fb += " (push" + suffix + ")"
-				}
-				fmt.Fprintf(os.Stderr, "fallback %s\n", fb)
-			}
-		}
-		if !ok {
-			failed++
-			fmt.Fprintf(os.Stderr, "push%s: %s %s: %v\n", suffix, res.Status, res.Reason, res.Err)
-		}
+	cfg := pushConfig(*sessions)
+	if *phases {
+		c.clock = newPhaseClock(recordingID(c.first))
+		cfg.Progress = c.clock.progress
 	}
+	c.p = sftppush.New(cfg)
 	for r := 0; r < *repeat; r++ {
 		if *parallel <= 1 {
 			suffix := ""
 			if *repeat > 1 {
 				suffix = fmt.Sprintf("-%d", r)
 			}
-			push(suffix)
+			c.push(suffix)
 			continue
 		}
 		var wg sync.WaitGroup
 		for k := 0; k < *parallel; k++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				push(fmt.Sprintf("-%d", k))
-			}()
+			wg.Go(func() { c.push(fmt.Sprintf("-%d", k)) })
 		}
 		wg.Wait()
 	}
 	fmt.Printf("peak-rss %d\n", selfPeakRSS())
-	fmt.Printf("sessions %d\n", max(firstSessions, 0))
-	if failed > 0 {
+	fmt.Printf("sessions %d\n", max(c.firstSessions, 0))
+	if c.failed > 0 {
 		return 1
 	}
 	return 0
 }
 
+// child is the Push child's pushes: what they upload and where, and what
+// they report.
+type child struct {
+	p     *sftppush.Pusher
+	creds sftppush.Credentials
+	files []string    // local[=remote], the main file first
+	first string      // the first push's suffix
+	clock *phaseClock // with -phases: times the first push
+
+	mu            sync.Mutex
+	failed        int
+	firstSessions int // -1 until a push has reported
+}
+
+// recordingID is the recording ID of the push whose remote names have
+// suffix.
+func recordingID(suffix string) string { return "bench" + suffix }
+
+// group is the push's group, each remote name suffixed.
+func (c *child) group(suffix string) sftppush.Group {
+	var g sftppush.Group
+	for i, f := range c.files {
+		local, remote, _ := strings.Cut(f, "=")
+		if remote == "" {
+			remote = baseName(local)
+		}
+		file := sftppush.File{Path: local, RemoteName: remote + suffix}
+		if i == 0 {
+			g.Main = file
+		} else {
+			g.Extras = append(g.Extras, file)
+		}
+	}
+	g.RecordingID = recordingID(suffix)
+	return g
+}
+
+// push pushes the group once, with suffix, and records the outcome.
+func (c *child) push(suffix string) {
+	start := time.Now()
+	res := c.p.Push(context.Background(), c.creds, c.group(suffix))
+	end := time.Now()
+	ok := res.Status == sftppush.StatusOK && allUploaded(res)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if suffix == c.first && c.clock != nil {
+		c.clock.report(os.Stdout, res, start, end)
+	}
+	if len(res.Files) > 0 {
+		if c.firstSessions < 0 {
+			c.firstSessions = res.Files[0].Sessions
+		}
+		if err := res.Files[0].StripeErr; err != nil {
+			fb := err.Error()
+			if suffix != "" {
+				fb += " (push" + suffix + ")"
+			}
+			fmt.Fprintf(os.Stderr, "fallback %s\n", fb)
+		}
+	}
+	if !ok {
+		c.failed++
+		fmt.Fprintf(os.Stderr, "push%s: %s %s: %v\n", suffix, res.Status, res.Reason, res.Err)
+	}
+}
+
+// baseName is the last element of a slash-separated path.
 func baseName(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		return p[i+1:]

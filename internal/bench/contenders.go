@@ -31,6 +31,8 @@ func (e *env) sshOpts() []string {
 	}
 }
 
+// cmd makes a contender's command: run in the data folder, the password
+// in the environment for sshpass and the Push child.
 func (e *env) cmd(name string, args ...string) *exec.Cmd {
 	c := exec.Command(name, args...)
 	c.Env = append(os.Environ(), "SSHPASS="+e.password, "BENCH_PASSWORD="+e.password)
@@ -38,6 +40,7 @@ func (e *env) cmd(name string, args ...string) *exec.Cmd {
 	return c
 }
 
+// dest is the user@host the OpenSSH tools log in as.
 func (e *env) dest() string { return e.user + "@" + e.host }
 
 // sftpBatch writes a batch file for sftp -b and returns its path.
@@ -50,6 +53,8 @@ func (e *env) sftpBatch(lines ...string) string {
 	return p
 }
 
+// sftpContender is OpenSSH sftp in batch mode with the extra options:
+// one connection per push, the push's files put one after another.
 func sftpContender(id, name string, extra ...string) contender {
 	return contender{id: id, name: name, needs: []string{"sftp", "sshpass"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
 		one := func(lines ...string) *exec.Cmd {
@@ -59,7 +64,7 @@ func sftpContender(id, name string, extra ...string) contender {
 			return e.cmd("sshpass", args...)
 		}
 		puts := func(files []dataFile, suffix string) []string {
-			l := []string{"cd " + remoteDir}
+			l := []string{"cd " + e.folder}
 			for _, f := range files {
 				l = append(l, fmt.Sprintf("put %s %s%s", f.local, f.remote, suffix))
 			}
@@ -91,12 +96,12 @@ var contenders = []contender{
 		return w.each(func(files []dataFile, suffix string) *exec.Cmd {
 			args := append([]string{"-e", "scp", "-q", "-P", strconv.Itoa(e.port)}, e.sshOpts()...)
 			if len(files) == 1 {
-				args = append(args, files[0].local, e.dest()+":"+remoteDir+"/"+files[0].remote+suffix)
+				args = append(args, files[0].local, e.dest()+":"+e.folder+"/"+files[0].remote+suffix)
 			} else {
 				for _, f := range files {
 					args = append(args, f.local) // group files are named as on the server
 				}
-				args = append(args, e.dest()+":"+remoteDir+"/")
+				args = append(args, e.dest()+":"+e.folder+"/")
 			}
 			return e.cmd("sshpass", args...)
 		})
@@ -104,7 +109,7 @@ var contenders = []contender{
 	rcloneContender("rclone", "rclone"),
 	rcloneContender("rclone-nohash", "rclone --sftp-disable-hashcheck", "--sftp-disable-hashcheck"),
 	{id: "curl", name: "curl", needs: []string{"curl"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
-		base := fmt.Sprintf("sftp://%s:%d/~/%s/", e.host, e.port, remoteDir)
+		base := fmt.Sprintf("sftp://%s:%d/~/%s/", e.host, e.port, e.folder)
 		return w.each(func(files []dataFile, suffix string) *exec.Cmd {
 			args := []string{"-sS", "--insecure", "-K", e.curlConfig}
 			if len(files) == 1 {
@@ -125,6 +130,8 @@ var contenders = []contender{
 	pushContender("push", "Push", "", 0),
 }
 
+// rcloneContender is rclone with its SFTP backend configured on the
+// command line, plus the extra options.
 func rcloneContender(id, name string, extra ...string) contender {
 	return contender{id: id, name: name, needs: []string{"rclone"}, plan: func(e *env, w *workload) [][]*exec.Cmd {
 		if len(extra) > 0 && w.kind != kindSingle {
@@ -136,10 +143,10 @@ func rcloneContender(id, name string, extra ...string) contender {
 			args = append(args, extra...)
 			if len(files) == 1 {
 				args = append([]string{"copyto"}, args...)
-				args = append(args, files[0].local, ":sftp:"+remoteDir+"/"+files[0].remote+suffix)
+				args = append(args, files[0].local, ":sftp:"+e.folder+"/"+files[0].remote+suffix)
 			} else {
 				args = append([]string{"copy"}, args...)
-				args = append(args, filepath.Dir(files[0].local), ":sftp:"+remoteDir)
+				args = append(args, filepath.Dir(files[0].local), ":sftp:"+e.folder)
 			}
 			return e.cmd("rclone", args...)
 		})
@@ -154,9 +161,12 @@ func pushContender(id, name, bin string, sessions int) contender {
 		if sessions != 0 && w.link == nil {
 			return nil
 		}
-		args := []string{"-child", "-host", e.host, "-port", strconv.Itoa(e.port), "-user", e.user, "-folder", remoteDir}
+		args := []string{"-child", "-host", e.host, "-port", strconv.Itoa(e.port), "-user", e.user, "-folder", e.folder}
 		if sessions != 0 {
 			args = append(args, "-sessions", strconv.Itoa(sessions))
+		}
+		if bin == "" && w.kind == kindGroup && w.link != nil {
+			args = append(args, "-phases") // older builds (-baseline) have no such flag
 		}
 		switch w.kind {
 		case kindSetup:
@@ -168,9 +178,10 @@ func pushContender(id, name, bin string, sessions int) contender {
 		for _, f := range w.files {
 			args = append(args, f.local+"="+f.remote)
 		}
-		if bin == "" {
-			bin = e.self
+		prog := bin
+		if prog == "" {
+			prog = e.self
 		}
-		return [][]*exec.Cmd{{e.cmd(bin, args...)}}
+		return [][]*exec.Cmd{{e.cmd(prog, args...)}}
 	}}
 }

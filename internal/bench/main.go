@@ -5,6 +5,11 @@
 //	go run ./internal/bench            # full run: 1 GiB, setup x50, group, 64 at once, 4 GiB flatness
 //	go run ./internal/bench -smoke     # small files, one round (CI)
 //
+// The group workload is the typical recording, pushed over one connection
+// one file after another: main.mp4 20 MiB, raw.webm 5 MiB, snapshot.jpg
+// 100 KiB, filmstrip.jpg 600 KiB (in the smoke run the two videos are a
+// twentieth of that).
+//
 // With -wan it runs only the WAN rows instead (wan.go): for each
 // round trip (-rtts) and server TCP window (-windows) an internal/wanproxy
 // is put in front of the sshd, capped at -rate bytes/s per direction, and
@@ -15,126 +20,56 @@
 // table shows MB/s, how many sessions Push used, and Push's speed against
 // sftp and against its own single session.
 //
-//	go run ./internal/bench -wan           # full: 256 MiB, 4 RTTs x 3 windows = 12 rows + 4 snapshots, 5 rounds (about an hour)
-//	go run ./internal/bench -wan -rtts 100 -windows 6M,0 -contenders sftp,push -rounds 3
-//	go run ./internal/bench -smoke -wan    # 32 MiB, 0 and 50 ms, 3 MiB and unlimited, one round (CI)
+// Per RTT a group row (group.go) follows too: the recording group at a
+// -groupwindow TCP window (6 MiB), uploaded by sftp, both Pushes and, with
+// -baseline, the older build's Push. Its own table, after the WAN table,
+// shows each one's ms, Push's time over sftp's and over the floor (the
+// group's bytes at min(window/RTT, rate) plus 8 round trips for the TCP,
+// SSH and SFTP start) — below 1 Push is faster — and under it Push's round
+// trips per phase in its median round: connect, each file, close.
 //
-// It needs root (sshd switches to its test user; the remote folder is a
-// tmpfs mount, sized to hold the largest run's files: in WAN mode the
+//	go run ./internal/bench -wan           # full: 256 MiB, 4 RTTs x 3 windows = 12 rows + 4 snapshots + 4 groups, 5 rounds (about an hour)
+//	go run ./internal/bench -wan -rtts 100 -windows 6M,0 -contenders sftp,push -rounds 3
+//	go run ./internal/bench -wan -workloads group -rtts 0,50,100,150 -rounds 5 -contenders sftp,push1,push
+//	go run ./internal/bench -smoke -wan    # 32 MiB, 0 and 50 ms, 3 MiB and unlimited, the group at full size, one round (CI)
+//
+// It needs root (sshd switches to its test user; the remote folder,
+// bench-<pid> in that user's home so that two runs at once do not collide,
+// is a tmpfs mount, sized to hold the largest run's files: in WAN mode the
 // -wansize file) and installs nothing: a missing tool is reported and its
 // contender skipped. Contenders run in turns, A B C ... A B C ..., for
 // -rounds rounds; every uploaded file's sha256 is checked on the server side.
-// sshd is stopped by PID and the tmpfs unmounted at the end.
+// sshd is stopped by PID, the tmpfs unmounted and the folder removed at the
+// end.
 package main
 
 import (
-	"crypto/sha256"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/sftppush/sftppush/internal/sshdtest"
-	"github.com/sftppush/sftppush/internal/wanproxy"
 	"github.com/sftppush/sftppush/sftptest"
 )
 
-// remoteDir is the folder, relative to the test user's home, that the
-// uploads go to; the benchmark mounts a tmpfs on it.
-const remoteDir = "bench"
-
-type kind int
-
-const (
-	kindSingle   kind = iota // one file, one connection
-	kindSetup                // a tiny file, pushed N times in a row, one connection each
-	kindGroup                // several files over one connection
-	kindParallel             // N pushes at once
-)
-
-// dataFile is one local file and the name it gets on the server.
-type dataFile struct {
-	local, remote string
-	size          int64
-	sum           [32]byte
-}
-
-type workload struct {
-	name     string
-	kind     kind
-	files    []dataFile
-	pushes   int  // setup: pushes in a row; parallel: pushes at once
-	pushOnly bool // only Push takes part (the RSS flatness check)
-	rounds   int
-
-	// WAN mode
-	only     []string         // when set, only these contenders take part
-	link     *wanproxy.Config // the emulated link the uploads cross; nil: loopback
-	snapshot bool             // the snapshot row: figures in ms, not MB/s
-}
-
-// bytes is what one run uploads.
-func (w *workload) bytes() int64 {
-	var n int64
-	for _, f := range w.files {
-		n += f.size
-	}
-	if w.kind == kindSetup || w.kind == kindParallel {
-		n *= int64(w.pushes)
-	}
-	return n
-}
-
-// each turns a per-push command into the workload's batches.
-func (w *workload) each(one func(files []dataFile, suffix string) *exec.Cmd) [][]*exec.Cmd {
-	if w.pushOnly {
-		return nil
-	}
-	switch w.kind {
-	case kindSetup:
-		var b [][]*exec.Cmd
-		for i := 0; i < w.pushes; i++ {
-			b = append(b, []*exec.Cmd{one(w.files, fmt.Sprintf("-%d", i))})
-		}
-		return b
-	case kindParallel:
-		var b []*exec.Cmd
-		for i := 0; i < w.pushes; i++ {
-			b = append(b, one(w.files, fmt.Sprintf("-%d", i)))
-		}
-		return [][]*exec.Cmd{b}
-	}
-	return [][]*exec.Cmd{{one(w.files, "")}}
-}
-
-// expected lists the remote names and sums a run must leave on the server.
-func (w *workload) expected() map[string][32]byte {
-	m := map[string][32]byte{}
-	for _, f := range w.files {
-		switch w.kind {
-		case kindSetup, kindParallel:
-			for i := 0; i < w.pushes; i++ {
-				m[fmt.Sprintf("%s-%d", f.remote, i)] = f.sum
-			}
-		default:
-			m[f.remote] = f.sum
-		}
-	}
-	return m
-}
+// remoteFolder is the folder, relative to the test user's home, that this
+// run's uploads go to; the benchmark mounts a tmpfs on it. The home is
+// shared by every run on the machine, so each run has a folder (and a
+// mount) of its own: two runs at once neither shadow each other's mount
+// nor empty each other's folder.
+func remoteFolder() string { return fmt.Sprintf("bench-%d", os.Getpid()) }
 
 // env is the benchmark's fixture: the sshd, its credentials, the folders.
 type env struct {
 	host, user, password string
 	port                 int
+	folder               string // the remote folder, relative to the test user's home
 	remote               string // the remote folder's path on this machine
 	dataDir              string
 	self                 string // this program, for the Push child
@@ -154,11 +89,15 @@ type sample struct {
 	failed string
 
 	// What the Push child reports: how many sessions wrote its first
-	// file, and why a striped upload fell back to one session.
+	// file, why a striped upload fell back to one session, and with
+	// -phases its first push's phases.
 	sessions int
 	fallback string
+	phases   []phase
 }
 
+// main runs the benchmark, or, as "bench -child ...", the Push contender
+// (child.go).
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "-child" {
 		os.Exit(runChild(os.Args[2:]))
@@ -166,137 +105,81 @@ func main() {
 	os.Exit(run())
 }
 
-func run() int {
-	smoke := flag.Bool("smoke", false, "small files, one round: checks that every contender still works")
-	rounds := flag.Int("rounds", 5, "rounds of each workload")
-	size := flag.Int64("size", 1<<30, "size of the single-file workload, bytes")
-	flat := flag.Int64("flat", 4<<30, "size of the Push-only RSS flatness run, bytes (0: skip)")
-	setups := flag.Int("setups", 50, "pushes in a row in the setup workload")
-	parallel := flag.Int("parallel", 64, "pushes at once in the parallel workload")
-	parSize := flag.Int64("parsize", 16<<20, "file size in the parallel workload, bytes")
-	only := flag.String("workloads", "", "comma-separated workloads to run (default all): single,setup,group,parallel,flat; with -wan: wan,snapshot")
-	who := flag.String("contenders", "", "comma-separated contenders to run (default all): transport,sftp,sftp-tuned,scp,rclone,rclone-nohash,curl,push1 (-wan only),push")
-	dataRoot := flag.String("data", "", "directory for the local files (default: a temp directory)")
-	baseline := flag.String("baseline", "", "another build of this program (go build -o ... ./internal/bench at an older commit): adds its Push as the contender \"Push (baseline)\", for before/after figures in one run")
-	wan := wanFlags()
-	flag.Parse()
-	if *smoke {
-		*rounds, *size, *flat, *setups, *parallel, *parSize = 1, 4<<20, 0, 3, 4, 256<<10
-		wan.smoke()
-	}
+// options are the program's flags.
+type options struct {
+	smoke            bool
+	rounds           int
+	size, flat       int64
+	setups, parallel int
+	parSize          int64
+	only, who        string
+	dataRoot         string
+	baseline         string
+	wan              *wanOptions
+}
 
+// parseFlags reads the command line; -smoke shrinks what it sets.
+func parseFlags() *options {
+	o := &options{}
+	flag.BoolVar(&o.smoke, "smoke", false, "small files, one round: checks that every contender still works")
+	flag.IntVar(&o.rounds, "rounds", 5, "rounds of each workload")
+	flag.Int64Var(&o.size, "size", 1<<30, "size of the single-file workload, bytes")
+	flag.Int64Var(&o.flat, "flat", 4<<30, "size of the Push-only RSS flatness run, bytes (0: skip)")
+	flag.IntVar(&o.setups, "setups", 50, "pushes in a row in the setup workload")
+	flag.IntVar(&o.parallel, "parallel", 64, "pushes at once in the parallel workload")
+	flag.Int64Var(&o.parSize, "parsize", 16<<20, "file size in the parallel workload, bytes")
+	flag.StringVar(&o.only, "workloads", "", "comma-separated workloads to run (default all): single,setup,group,parallel,flat; with -wan: wan,snapshot,group")
+	flag.StringVar(&o.who, "contenders", "", "comma-separated contenders to run (default all): transport,sftp,sftp-tuned,scp,rclone,rclone-nohash,curl,push1 (-wan only),push")
+	flag.StringVar(&o.dataRoot, "data", "", "directory for the local files (default: a temp directory)")
+	flag.StringVar(&o.baseline, "baseline", "", "another build of this program (go build -o ... ./internal/bench at an older commit): adds its Push as the contender \"Push (baseline)\", for before/after figures in one run")
+	o.wan = wanFlags()
+	flag.Parse()
+	if o.smoke {
+		o.rounds, o.size, o.flat, o.setups, o.parallel, o.parSize = 1, 4<<20, 0, 3, 4, 256<<10
+		o.wan.smoke()
+	}
+	return o
+}
+
+// run is the program: it starts the fixture, runs the workloads chosen
+// and prints the table; it returns the exit code.
+func run() int {
+	o := parseFlags()
 	if ok, why := sshdtest.Available(); !ok {
 		fmt.Println("bench: SKIP:", why)
 		return 0
 	}
-	var missing []string
-	for _, tool := range []string{"ssh", "sftp", "scp", "sshpass", "rclone", "curl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing = append(missing, tool)
-		}
-	}
-	if len(missing) > 0 {
-		fmt.Printf("bench: not installed, their contenders are skipped: %s (Debian: apt-get install %s)\n",
-			strings.Join(missing, " "), debPackages(missing))
-	}
-
+	reportMissing()
 	tb := sftptest.NewEnv()
 	defer tb.Close()
-	srv := sshdtest.Start(tb)
-	e := &env{host: srv.Host, port: srv.Port, user: sshdtest.User, password: sshdtest.Password, smoke: *smoke}
-	defer func() {
-		for _, c := range e.closers {
-			c.Close()
-		}
-	}()
-	var err error
-	if e.self, err = os.Executable(); err != nil {
+	e, tmpfsNote, cleanup, err := newEnv(tb, o)
+	defer cleanup()
+	if err != nil {
 		fmt.Println("bench:", err)
 		return 1
 	}
-	if e.dataDir, err = os.MkdirTemp(*dataRoot, "sftppush-bench-"); err != nil {
-		fmt.Println("bench:", err)
-		return 1
-	}
-	defer os.RemoveAll(e.dataDir)
-
-	e.remote = filepath.Join(srv.Home, remoteDir)
-	need := max(*size, *flat, *parSize*int64(*parallel), 64<<20)
-	if wan.on {
-		need = max(int64(wan.size), 64<<20)
-	}
-	tmpfsNote, unmount := mountTmpfs(tb, e.remote, need+need/4+(64<<20))
-	defer unmount()
-
-	e.curlConfig = filepath.Join(e.dataDir, "curl.conf")
-	os.WriteFile(e.curlConfig, []byte(fmt.Sprintf("user = \"%s:%s\"\n", e.user, e.password)), 0o600)
-	e.rcloneConfig = filepath.Join(e.dataDir, "rclone.conf")
-	os.WriteFile(e.rcloneConfig, nil, 0o600)
-	if _, err := exec.LookPath("rclone"); err == nil {
-		out, err := exec.Command("rclone", "obscure", e.password).Output()
-		if err != nil {
-			fmt.Println("bench: rclone obscure:", err)
-			return 1
-		}
-		e.rclonePass = strings.TrimSpace(string(out))
-	}
-
-	if *baseline != "" {
-		contenders = append(contenders, pushContender("push-baseline", "Push (baseline)", *baseline, 0))
+	if o.baseline != "" {
+		contenders = append(contenders, pushContender("push-baseline", "Push (baseline)", o.baseline, 0))
 	}
 	var workloads []*workload
-	if wan.on {
-		workloads = e.makeWANWorkloads(wan, *rounds)
+	if o.wan.on {
+		workloads = e.makeWANWorkloads(o.wan, o.rounds)
 	} else {
-		workloads = e.makeWorkloads(*size, *flat, *setups, *parallel, *parSize, *rounds)
+		workloads = e.makeWorkloads(o.size, o.flat, o.setups, o.parallel, o.parSize, o.rounds)
 	}
 	fmt.Printf("bench: %s; %s; remote folder: %s; load %s\n", machine(), runtime.Version(), tmpfsNote, loadavg())
 
 	var rows []row
 	bad := 0
 	for _, w := range workloads {
-		if *only != "" && !contains(strings.Split(*only, ","), w.name) {
+		if o.only != "" && !contains(strings.Split(o.only, ","), w.name) {
 			continue
 		}
-		var cs []contender
-		for _, c := range contenders {
-			if w.only != nil && !slices.Contains(w.only, c.id) {
-				continue
-			}
-			if *who != "" && !contains(strings.Split(*who, ","), c.id) {
-				continue
-			}
-			if c.plan(e, w) == nil || !installed(c.needs) {
-				continue
-			}
-			cs = append(cs, c)
-		}
-		closeLink, err := e.across(w)
-		if err != nil {
-			fmt.Printf("bench: FAIL %s: starting the emulated link: %v\n", w.tag(), err)
-			bad++
-			continue
-		}
-		e.cleanRemote()
-		samples := make([][]sample, len(cs))
-		for r := 0; r < w.rounds; r++ {
-			for i, c := range cs {
-				s := e.runOnce(c, w)
-				if s.failed != "" {
-					fmt.Printf("bench: FAIL %s / %s round %d: %s\n", w.tag(), c.name, r+1, s.failed)
-					bad++
-				}
-				samples[i] = append(samples[i], s)
-				fmt.Fprintf(os.Stderr, "  %s / %-32s round %d: %8.1f ms%s\n", w.tag(), c.name, r+1, ms(s.wall), s.note())
-			}
-		}
-		closeLink()
-		for i, c := range cs {
-			rows = append(rows, summarize(w, c.name, samples[i]))
-		}
+		r, b := e.runWorkload(w, e.contendersFor(w, o.who))
+		rows, bad = append(rows, r...), bad+b
 	}
-	if wan.on {
-		printWANTable(os.Stdout, rows, wanHead(wan, *rounds))
+	if o.wan.on {
+		printWAN(os.Stdout, rows, o.wan, o.rounds)
 	} else {
 		printTable(os.Stdout, rows)
 	}
@@ -308,160 +191,70 @@ func run() int {
 	return 0
 }
 
-// gen writes a local file of n random bytes, dir/name under the data
-// folder, to be uploaded as remote.
-func (e *env) gen(dir, name, remote string, n int64) dataFile {
-	d := filepath.Join(e.dataDir, dir)
-	os.MkdirAll(d, 0o755)
-	p := filepath.Join(d, name)
-	return dataFile{local: p, remote: remote, size: n, sum: writeRandom(p, n)}
+// reportMissing says which tools are not installed: their contenders are
+// skipped.
+func reportMissing() {
+	var missing []string
+	for _, tool := range []string{"ssh", "sftp", "scp", "sshpass", "rclone", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Printf("bench: not installed, their contenders are skipped: %s (Debian: apt-get install %s)\n",
+			strings.Join(missing, " "), debPackages(missing))
+	}
 }
 
-func (e *env) makeWorkloads(size, flat int64, setups, parallel int, parSize int64, rounds int) []*workload {
-	mib := func(n float64) int64 { return int64(n * (1 << 20)) }
-	scale := float64(1)
-	if e.smoke {
-		scale = 0.05
+// newEnv starts the private sshd and makes the fixture: the local data
+// folder, the remote folder's tmpfs, the tools' configurations. cleanup,
+// never nil, undoes what was made, also when err is not nil.
+func newEnv(tb sftptest.TB, o *options) (e *env, tmpfsNote string, cleanup func(), err error) {
+	srv := sshdtest.Start(tb)
+	e = &env{host: srv.Host, port: srv.Port, user: sshdtest.User, password: sshdtest.Password, smoke: o.smoke}
+	var undo []func()
+	cleanup = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
 	}
-	ws := []*workload{
-		{name: "single", kind: kindSingle, rounds: rounds, files: []dataFile{e.gen("single", "big.bin", "big.bin", size)}},
-		{name: "setup", kind: kindSetup, rounds: rounds, pushes: setups, files: []dataFile{e.gen("setup", "setup", "setup", 1024)}},
-		{name: "group", kind: kindGroup, rounds: rounds, files: []dataFile{
-			e.gen("group", "main.mp4", "main.mp4", mib(20*scale)),
-			e.gen("group", "raw.webm", "raw.webm", mib(20*scale)),
-			e.gen("group", "snapshot.jpg", "snapshot.jpg", 100<<10),
-			e.gen("group", "filmstrip.jpg", "filmstrip.jpg", 600<<10),
-		}},
-		{name: "parallel", kind: kindParallel, rounds: rounds, pushes: parallel, files: []dataFile{e.gen("parallel", "c", "c", parSize)}},
+	undo = append(undo, func() {
+		for _, c := range e.closers {
+			c.Close()
+		}
+	})
+	if e.self, err = os.Executable(); err != nil {
+		return e, "", cleanup, err
 	}
-	if flat > 0 {
-		ws = append(ws, &workload{name: "flat", kind: kindSingle, rounds: 1, pushOnly: true,
-			files: []dataFile{e.gen("flat", "huge.bin", "huge.bin", flat)}})
+	if e.dataDir, err = os.MkdirTemp(o.dataRoot, "sftppush-bench-"); err != nil {
+		return e, "", cleanup, err
 	}
-	return ws
-}
+	undo = append(undo, func() { os.RemoveAll(e.dataDir) })
 
-// runOnce runs one contender once on one workload and checks every file it
-// should have left on the server by its sha256, then empties the folder.
-func (e *env) runOnce(c contender, w *workload) sample {
-	defer e.cleanRemote()
-	batches := c.plan(e, w)
-	var s sample
-	start := time.Now()
-	for _, b := range batches {
-		var outs []*strings.Builder
-		for _, cmd := range b {
-			o := new(strings.Builder)
-			cmd.Stdout, cmd.Stderr = o, o
-			outs = append(outs, o)
-			if err := cmd.Start(); err != nil {
-				s.failed = err.Error()
-				return s
-			}
-		}
-		var pids []int
-		for _, cmd := range b {
-			pids = append(pids, cmd.Process.Pid)
-		}
-		sampler := startSampler(pids, 20*time.Millisecond)
-		var reported int64
-		for i, cmd := range b {
-			err := cmd.Wait()
-			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-				s.cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-			}
-			out := outs[i].String()
-			reported += childInt(out, "peak-rss")
-			s.sessions = max(s.sessions, int(childInt(out, "sessions")))
-			if fb, ok := childLine(out, "fallback"); ok && s.fallback == "" {
-				s.fallback = fb
-			}
-			if err != nil && s.failed == "" {
-				s.failed = fmt.Sprintf("%s: %v: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(outs[i].String()))
-			}
-		}
-		s.rss = max(s.rss, sampler.total(), reported)
+	e.folder = remoteFolder()
+	e.remote = filepath.Join(srv.Home, e.folder)
+	need := max(o.size, o.flat, o.parSize*int64(o.parallel), 64<<20)
+	if o.wan.on {
+		need = max(int64(o.wan.size), 64<<20)
 	}
-	s.wall = time.Since(start)
-	if s.failed != "" || c.name == contenders[0].name {
-		return s // the transport limit discards what it sends
-	}
-	for name, sum := range w.expected() {
-		got, err := fileSum(filepath.Join(e.remote, name))
+	tmpfsNote, unmount := mountTmpfs(tb, e.remote, need+need/4+(64<<20))
+	undo = append(undo, unmount)
+
+	e.curlConfig = filepath.Join(e.dataDir, "curl.conf")
+	os.WriteFile(e.curlConfig, []byte(fmt.Sprintf("user = \"%s:%s\"\n", e.user, e.password)), 0o600)
+	e.rcloneConfig = filepath.Join(e.dataDir, "rclone.conf")
+	os.WriteFile(e.rcloneConfig, nil, 0o600)
+	if _, err := exec.LookPath("rclone"); err == nil {
+		out, err := exec.Command("rclone", "obscure", e.password).Output()
 		if err != nil {
-			s.failed = "check: " + err.Error()
-			break
+			return e, tmpfsNote, cleanup, fmt.Errorf("rclone obscure: %w", err)
 		}
-		if got != sum {
-			s.failed = fmt.Sprintf("check: %s: sha256 %x, want %x", name, got[:8], sum[:8])
-			break
-		}
+		e.rclonePass = strings.TrimSpace(string(out))
 	}
-	return s
+	return e, tmpfsNote, cleanup, nil
 }
 
-// note is what the progress line adds to a run's time: the Push child's
-// report.
-func (s sample) note() string {
-	n := ""
-	if s.sessions > 0 {
-		n = fmt.Sprintf(", sessions %d", s.sessions)
-	}
-	if s.fallback != "" {
-		n += ", fell back to one: " + s.fallback
-	}
-	return n
-}
-
-// cleanRemote empties the remote folder, so the tmpfs never holds more than
-// one run's files.
-func (e *env) cleanRemote() {
-	ents, _ := os.ReadDir(e.remote)
-	for _, d := range ents {
-		os.RemoveAll(filepath.Join(e.remote, d.Name()))
-	}
-}
-
-// writeRandom writes n pseudo-random bytes (incompressible, fast to make) to
-// path and returns their sha256.
-func writeRandom(path string, n int64) [32]byte {
-	f, err := os.Create(path)
-	if err != nil {
-		panic(err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	src := rand.NewChaCha8([32]byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24), 's', 'f', 't', 'p'})
-	buf := make([]byte, 1<<20)
-	for left := n; left > 0; {
-		k := min(left, int64(len(buf)))
-		src.Read(buf[:k])
-		h.Write(buf[:k])
-		if _, err := f.Write(buf[:k]); err != nil {
-			panic(err)
-		}
-		left -= k
-	}
-	var sum [32]byte
-	h.Sum(sum[:0])
-	return sum
-}
-
-func fileSum(path string) ([32]byte, error) {
-	var sum [32]byte
-	f, err := os.Open(path)
-	if err != nil {
-		return sum, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return sum, err
-	}
-	h.Sum(sum[:0])
-	return sum, nil
-}
-
+// installed reports whether every one of the tools is on PATH.
 func installed(tools []string) bool {
 	for _, t := range tools {
 		if _, err := exec.LookPath(t); err != nil {
@@ -471,6 +264,7 @@ func installed(tools []string) bool {
 	return true
 }
 
+// debPackages names the Debian packages that install the tools.
 func debPackages(tools []string) string {
 	pkg := map[string]string{"ssh": "openssh-client", "sftp": "openssh-client", "scp": "openssh-client",
 		"sshpass": "sshpass", "rclone": "rclone", "curl": "curl"}
@@ -485,6 +279,8 @@ func debPackages(tools []string) string {
 	return strings.Join(out, " ")
 }
 
+// contains reports whether list holds s, ignoring case and spaces
+// around the list's entries.
 func contains(list []string, s string) bool {
 	for _, l := range list {
 		if strings.EqualFold(strings.TrimSpace(l), s) {

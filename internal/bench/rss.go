@@ -27,6 +27,8 @@ type rssSampler struct {
 	done  chan struct{}
 }
 
+// startSampler starts following the process trees of roots every period
+// until total is called.
 func startSampler(roots []int, period time.Duration) *rssSampler {
 	s := &rssSampler{peak: map[int]int64{}, roots: roots, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
@@ -45,6 +47,7 @@ func startSampler(roots []int, period time.Duration) *rssSampler {
 	return s
 }
 
+// sample records the current VmHWM of every process in the trees.
 func (s *rssSampler) sample() {
 	todo := append([]int(nil), s.roots...)
 	for len(todo) > 0 {
@@ -70,6 +73,8 @@ func (s *rssSampler) total() int64 {
 	return n
 }
 
+// vmHWM is the peak resident set of process pid in bytes; 0 when it is
+// gone.
 func vmHWM(pid int) int64 {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -18,15 +19,19 @@ func reference(w *workload) string {
 	return "sftp"
 }
 
+// row is one contender's runs of one workload, summarized.
 type row struct {
 	w         *workload
 	contender string
 	wall      []time.Duration // sorted
 	cpu, rss  float64         // medians: CPU seconds, bytes
 	failed    int
-	sessions  []int // what the Push child reported, one per good run
+	sessions  []int   // what the Push child reported, one per good run
+	phases    []phase // the Push child's phases in the median round, if it reported them
 }
 
+// summarize makes a contender's row from its samples: failed runs are
+// counted, the good ones' times kept and their CPU and RSS medians taken.
 func summarize(w *workload, name string, ss []sample) row {
 	r := row{w: w, contender: name}
 	var cpus, rsss []float64
@@ -43,6 +48,7 @@ func summarize(w *workload, name string, ss []sample) row {
 		}
 	}
 	slices.Sort(r.wall)
+	r.phases = medianRound(ss).phases
 	r.cpu, r.rss = median(cpus), median(rsss)
 	if w.kind == kindParallel {
 		r.rss /= float64(w.pushes)
@@ -50,6 +56,24 @@ func summarize(w *workload, name string, ss []sample) row {
 	return r
 }
 
+// medianRound is the good run of median wall time (of an even count the
+// faster of the two middle ones); a zero sample if none was good.
+func medianRound(ss []sample) sample {
+	var good []sample
+	for _, s := range ss {
+		if s.failed == "" {
+			good = append(good, s)
+		}
+	}
+	if len(good) == 0 {
+		return sample{}
+	}
+	slices.SortStableFunc(good, func(a, b sample) int { return cmp.Compare(a.wall, b.wall) })
+	return good[(len(good)-1)/2]
+}
+
+// median is the middle value of v (the mean of the two middle ones for an
+// even count); 0 for none.
 func median[T ~int64 | ~float64](v []T) T {
 	if len(v) == 0 {
 		return 0
@@ -62,15 +86,16 @@ func median[T ~int64 | ~float64](v []T) T {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// ms is d in milliseconds.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // rate is the row's figure for one wall time: MB/s, or ms per push for the
-// setup workload and the WAN mode's snapshot.
+// setup workload, ms for the WAN mode's snapshot and group rows.
 func (r row) rate(d time.Duration) float64 {
 	switch {
 	case r.w.kind == kindSetup:
 		return ms(d) / float64(r.w.pushes)
-	case r.w.snapshot:
+	case r.w.inMS():
 		return ms(d)
 	}
 	return float64(r.w.bytes()) / d.Seconds() / 1e6
@@ -95,6 +120,9 @@ func (r row) cpuFigure() float64 {
 	return r.cpu / (float64(r.w.bytes()) / (1 << 30))
 }
 
+// printTable prints the loopback workloads' table: one line per
+// workload and contender, with its figures against the workload's
+// reference row.
 func printTable(out io.Writer, rows []row) {
 	fmt.Fprintln(out, "\n| workload | contender | median | min-max | client CPU | peak RSS | time vs ref | CPU vs ref | RSS vs ref |")
 	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -159,6 +187,7 @@ func printTable(out io.Writer, rows []row) {
 	}
 }
 
+// size is n bytes in GiB, MiB or KiB, for the tables.
 func size(n int64) string {
 	switch {
 	case n >= 1<<30 && n%(1<<30) == 0:

@@ -14,20 +14,23 @@ import (
 	"github.com/sftppush/sftppush/internal/wanproxy"
 )
 
-// WAN mode (-wan): the big file and a snapshot uploaded across
-// emulated long links. Each row puts an internal/wanproxy in front of the
-// private sshd (each direction delayed by RTT/2, capped in bandwidth, at
-// most W bytes in flight toward the server as its TCP receive window would
-// allow) and points the contenders at the proxy's port. Over plain loopback
-// every client looks alike; across an ocean the SSH channel window and the
-// server's TCP window decide the speed, and Push's striping over several
-// SFTP sessions is what the rows measure.
+// WAN mode (-wan): the big file, a snapshot and the recording group
+// (group.go) uploaded across emulated long links. Each row puts an
+// internal/wanproxy in front of the private sshd (each direction delayed by
+// RTT/2, capped in bandwidth, at most W bytes in flight toward the server
+// as its TCP receive window would allow) and points the contenders at the
+// proxy's port. Over plain loopback every client looks alike; across an
+// ocean the SSH channel window and the server's TCP window decide the
+// speed, and Push's striping over several SFTP sessions is what the rows
+// measure.
 
 // wanIDs are the contenders of a WAN row, snapshotIDs those of a snapshot
-// row (rclone's hash check is off in both; it matters only for big files).
+// row (rclone's hash check is off in both; it matters only for big files),
+// groupIDs those of a group row.
 var (
 	wanIDs      = []string{"sftp", "rclone-nohash", "push1", "push", "push-baseline"}
 	snapshotIDs = []string{"sftp", "push1", "push", "push-baseline"}
+	groupIDs    = []string{"sftp", "push1", "push", "push-baseline"}
 )
 
 // snapshotSize is the snapshot row's file: the target "a 100 KiB snapshot no
@@ -42,6 +45,7 @@ type wanOptions struct {
 	rate     float64 // bytes/s per direction, 0: no cap
 	size     byteSize
 	snapshot bool
+	groupWin byteSize // the group rows' TCP window
 }
 
 // wanFlags registers the WAN mode's flags on the program's flag set.
@@ -51,6 +55,7 @@ func wanFlags() *wanOptions {
 		windows:  sizeList{3 << 20, 6 << 20, 0},
 		size:     256 << 20,
 		snapshot: true,
+		groupWin: 6 << 20,
 	}
 	flag.BoolVar(&o.on, "wan", false, "WAN mode: only the rows across emulated long links (-rtts x -windows), not the loopback workloads")
 	flag.Var(&o.rtts, "rtts", "WAN mode: round trips in ms, comma-separated")
@@ -58,6 +63,7 @@ func wanFlags() *wanOptions {
 	flag.Float64Var(&o.rate, "rate", 125e6, "WAN mode: bandwidth cap in bytes/s per direction (125e6 = 1 Gbit/s), 0 = none")
 	flag.Var(&o.size, "wansize", "WAN mode: size of the uploaded file (K/M/G suffixes are powers of 1024)")
 	flag.BoolVar(&o.snapshot, "snapshot", true, "WAN mode: also a 100 KiB snapshot row per RTT (window unlimited)")
+	flag.Var(&o.groupWin, "groupwindow", "WAN mode: the server's TCP receive window in the recording group's rows (one per RTT; -workloads group); 0 = unlimited")
 	return o
 }
 
@@ -69,13 +75,16 @@ func (o *wanOptions) smoke() {
 }
 
 // makeWANWorkloads makes one workload per RTT x window, and per RTT a
-// snapshot row when asked for, all of them across an emulated link.
+// snapshot row when asked for and a recording group row (group.go), all of
+// them across an emulated link. The group keeps its real sizes in the
+// smoke run, so that its main file is striped there too.
 func (e *env) makeWANWorkloads(o *wanOptions, rounds int) []*workload {
 	big := e.gen("wan", "wan.bin", "wan.bin", int64(o.size))
 	var snap dataFile
 	if o.snapshot {
 		snap = e.gen("snapshot", "snapshot.jpg", "snapshot.jpg", snapshotSize)
 	}
+	group := e.genGroup("wangroup", 1)
 	var ws []*workload
 	for _, rtt := range o.rtts {
 		for _, win := range o.windows {
@@ -86,6 +95,8 @@ func (e *env) makeWANWorkloads(o *wanOptions, rounds int) []*workload {
 			ws = append(ws, &workload{name: "snapshot", kind: kindSingle, rounds: rounds, files: []dataFile{snap}, only: snapshotIDs,
 				link: &wanproxy.Config{RTT: rtt, Rate: o.rate}, snapshot: true})
 		}
+		ws = append(ws, &workload{name: "group", kind: kindGroup, rounds: rounds, files: group, only: groupIDs,
+			link: &wanproxy.Config{RTT: rtt, Rate: o.rate, Window: int(o.groupWin)}})
 	}
 	return ws
 }
@@ -125,10 +136,6 @@ func (w *workload) tag() string {
 // wanHead is the line above the WAN table: what was uploaded, across what,
 // how often, on which machine.
 func wanHead(o *wanOptions, rounds int) string {
-	bw := "no bandwidth cap"
-	if o.rate > 0 {
-		bw = fmt.Sprintf("bandwidth cap %.0f Mbit/s per direction", o.rate*8/1e6)
-	}
 	snap := ""
 	if o.snapshot {
 		snap = fmt.Sprintf(" (snapshot rows: %s, ms per upload)", sizeName(snapshotSize))
@@ -138,14 +145,21 @@ func wanHead(o *wanOptions, rounds int) string {
 		runs = fmt.Sprintf("%d rounds: median MB/s (min-max)", rounds)
 	}
 	return fmt.Sprintf("%s file, %s, %s%s; ratios are of speed, above 1 Push is faster. Machine: %s; load %s.",
-		sizeName(int64(o.size)), bw, runs, snap, machine(), loadavg())
+		sizeName(int64(o.size)), bandwidth(o.rate), runs, snap, machine(), loadavg())
 }
 
-// printWANTable prints one line per WAN workload, one column per contender.
-func printWANTable(out io.Writer, rows []row, head string) {
-	var ws []*workload
-	var cols []string
-	cell := map[*workload]map[string]row{}
+// bandwidth describes the -rate cap for the tables' headings.
+func bandwidth(rate float64) string {
+	if rate <= 0 {
+		return "no bandwidth cap"
+	}
+	return fmt.Sprintf("bandwidth cap %.0f Mbit/s per direction", rate*8/1e6)
+}
+
+// byWorkload arranges rows for a table of one line per workload, in the
+// order run, and one column per contender, in the order first seen.
+func byWorkload(rows []row) (ws []*workload, cols []string, cell map[*workload]map[string]row) {
+	cell = map[*workload]map[string]row{}
 	for _, r := range rows {
 		if cell[r.w] == nil {
 			cell[r.w] = map[string]row{}
@@ -156,6 +170,31 @@ func printWANTable(out io.Writer, rows []row, head string) {
 			cols = append(cols, r.contender)
 		}
 	}
+	return ws, cols, cell
+}
+
+// printWAN prints the WAN mode's tables: the big file's and snapshot's,
+// then the recording group's (group.go), each when it has rows.
+func printWAN(out io.Writer, rows []row, o *wanOptions, rounds int) {
+	var wan, group []row
+	for _, r := range rows {
+		if r.w.kind == kindGroup {
+			group = append(group, r)
+		} else {
+			wan = append(wan, r)
+		}
+	}
+	if len(wan) > 0 {
+		printWANTable(out, wan, wanHead(o, rounds))
+	}
+	if len(group) > 0 {
+		printGroupTable(out, group, groupHead(group[0].w, o, rounds))
+	}
+}
+
+// printWANTable prints one line per WAN workload, one column per contender.
+func printWANTable(out io.Writer, rows []row, head string) {
+	ws, cols, cell := byWorkload(rows)
 	fmt.Fprintf(out, "\n%s\n\n| RTT | TCP window | file size |", head)
 	for _, c := range cols {
 		fmt.Fprintf(out, " %s |", c)
@@ -177,12 +216,12 @@ func wanCell(r row) string {
 	if r.w == nil {
 		return "-"
 	}
-	snapshot := r.w.snapshot
+	inMS := r.w.inMS()
 	if len(r.wall) == 0 {
 		return "failed"
 	}
 	verb := "%.1f"
-	if snapshot {
+	if inMS {
 		verb = "%.0f"
 	}
 	med, lo, hi := r.figures()
@@ -190,7 +229,7 @@ func wanCell(r row) string {
 	if len(r.wall) > 1 {
 		s += fmt.Sprintf(" ("+verb+"-"+verb+")", lo, hi)
 	}
-	if snapshot {
+	if inMS {
 		s += " ms"
 	}
 	if r.failed > 0 {
@@ -220,6 +259,7 @@ func sessionsCell(s []int) string {
 	return fmt.Sprintf("%d-%d", lo, hi)
 }
 
+// windowName is a TCP window for the tables; 0 is unlimited.
 func windowName(w int64) string {
 	if w == 0 {
 		return "unlimited"
@@ -239,96 +279,4 @@ func sizeName(n int64) string {
 // machine describes this machine for the tables' headings.
 func machine() string {
 	return fmt.Sprintf("%s; %d CPUs; %s; %s", cpuModel(), runtime.NumCPU(), kernel(), versionOf("ssh", "-V"))
-}
-
-// byteSize is a flag of bytes: a plain count or one with a K, M or G
-// suffix (powers of 1024).
-type byteSize int64
-
-func (b *byteSize) Set(s string) error {
-	n, err := parseSize(s)
-	*b = byteSize(n)
-	return err
-}
-
-func (b *byteSize) String() string { return formatSize(int64(*b)) }
-
-// sizeList is a comma-separated list of sizes.
-type sizeList []int64
-
-func (l *sizeList) Set(s string) error {
-	var out sizeList
-	for _, f := range strings.Split(s, ",") {
-		n, err := parseSize(f)
-		if err != nil {
-			return err
-		}
-		out = append(out, n)
-	}
-	*l = out
-	return nil
-}
-
-func (l *sizeList) String() string {
-	var f []string
-	for _, n := range *l {
-		f = append(f, formatSize(n))
-	}
-	return strings.Join(f, ",")
-}
-
-// msList is a comma-separated list of durations in milliseconds.
-type msList []time.Duration
-
-func (l *msList) Set(s string) error {
-	var out msList
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || v < 0 {
-			return fmt.Errorf("bad round trip %q: want milliseconds, e.g. 0,50,100", f)
-		}
-		out = append(out, time.Duration(v*float64(time.Millisecond)))
-	}
-	*l = out
-	return nil
-}
-
-func (l *msList) String() string {
-	var f []string
-	for _, d := range *l {
-		f = append(f, strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64))
-	}
-	return strings.Join(f, ",")
-}
-
-var suffixes = []struct {
-	s string
-	n int64
-}{{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}}
-
-// parseSize reads "256M", "3m", "100K", "1G" or a plain byte count.
-func parseSize(s string) (int64, error) {
-	t := strings.ToUpper(strings.TrimSpace(s))
-	mult := int64(1)
-	for _, x := range suffixes {
-		if rest, ok := strings.CutSuffix(t, x.s); ok {
-			t, mult = rest, x.n
-			break
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n < 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("bad size %q: want bytes, or a number with a K, M or G suffix", s)
-	}
-	return n * mult, nil
-}
-
-// formatSize is parseSize's inverse, with the largest exact suffix.
-func formatSize(n int64) string {
-	for _, x := range suffixes {
-		if n != 0 && n%x.n == 0 {
-			return strconv.FormatInt(n/x.n, 10) + x.s
-		}
-	}
-	return strconv.FormatInt(n, 10)
 }
