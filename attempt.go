@@ -110,9 +110,16 @@ func (a *attempt) uploadFiles(ctx context.Context, u *uploader, pl *plan) {
 		c.proceed(true)
 		prev = c
 		// The main file is on the server before any extra is sent: no
-		// trouble of an extra's can cost it its rename.
-		if i == 0 && settle() {
-			break
+		// trouble of an extra's can cost it its rename. The next file is
+		// opened while the rename is on its way, once the main file's
+		// size is verified.
+		if i == 0 {
+			if c.passedCheck() {
+				u.openAhead(a.nextFile(0))
+			}
+			if settle() {
+				break
+			}
 		}
 	}
 	settle()

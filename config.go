@@ -157,6 +157,7 @@ type settings struct {
 	progress            func(string, int, int64, int64)
 	legacyAlgorithms    bool
 	stripe              stripeTuning
+	crowded             bool // more pushes of the Pusher in progress than crowdedAt: no striping (stripe.go)
 }
 
 // dialFunc opens a TCP connection, as net.Dialer.DialContext does.

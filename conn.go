@@ -104,7 +104,7 @@ func (c *conn) startSessions(largest int64) error {
 	}
 	c.rtt = rtt
 	limits := newSharedLimits()
-	if n := c.wantSessions(largest) - 1; n > 0 {
+	if n := c.wantSessions(largest) - 1; n > 0 && !c.set.crowded {
 		c.pool = startPool(c.ssh, c.guard, c.acks, n, limits, &c.drains)
 	}
 	sc, h, err := startSubsystem(ch, c.guard, c.acks, nil, &c.drains)

@@ -2,6 +2,7 @@ package sftppush
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
 
@@ -9,8 +10,9 @@ import (
 // opens its own connection. The zero value is ready to use with the zero
 // Config.
 type Pusher struct {
-	cfg  Config
-	tune stripeTuning // tests force striping on loopback with it
+	cfg    Config
+	tune   stripeTuning // tests force striping on loopback with it
+	active atomic.Int32 // pushes in progress (crowded)
 }
 
 // New returns a Pusher with the given configuration.
@@ -54,6 +56,8 @@ func (p *Pusher) push(ctx context.Context, creds Credentials, g Group, number in
 		ctx = context.Background()
 	}
 	a := p.newAttempt(creds, number)
+	a.set.crowded = p.active.Add(1) > crowdedAt()
+	defer p.active.Add(-1)
 	a.recordingID, a.account = g.RecordingID, g.Account
 	a.push(ctx, g)
 	return a.finish(ctx)

@@ -106,12 +106,12 @@ func (u *uploader) chooseMethod() WriteMethod {
 // file of next, the file after this one, is opened (openAhead).
 func (u *uploader) safeSend(ctx context.Context, fr *FileResult, local io.ReaderAt, final string, next *FileResult) (*commit, *Error) {
 	fr.Method = u.method
-	tmp, opened := u.takeAhead(fr)
+	tmp, pre := u.takeAhead(fr)
 	if tmp == "" {
 		tmp = path.Join(u.folder, tempName(fr.Remote))
 	}
 	u.openAhead(next)
-	s, created, err := u.send(ctx, fr, tmp, local, true, opened)
+	s, created, err := u.send(ctx, fr, tmp, local, true, pre)
 	if err != nil {
 		// A short temporary file never gets the final name.
 		if created {
@@ -132,6 +132,7 @@ func (c *commit) run(ctx context.Context) (_ *Error, fallback bool) {
 		u.discard(c.tmp)
 		return err, false
 	}
+	close(c.verified)
 	if !<-c.gate {
 		u.discard(c.tmp)
 		return nil, false

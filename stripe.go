@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,15 @@ const (
 	// whole packets except at the file's end.
 	stripeAlign = 64 << 10
 )
+
+// crowdedAt is how many pushes of one Pusher may be in progress at once
+// with striping: twice the CPUs Go may use. A push that starts while more
+// are running opens no extra sessions. So many pushes at once fill the
+// machine and the link without them, and then extra sessions only add
+// server processes, memory and CPU; and on a busy machine the round trip
+// measured while connecting is the scheduler's delay as much as the
+// network's, which would stripe pushes on a LAN.
+func crowdedAt() int32 { return int32(2 * runtime.GOMAXPROCS(0)) }
 
 // stripeTuning lets tests force striping on loopback, where the round trip
 // is too short for it.
@@ -82,10 +92,13 @@ func sessionsFor(size int64, rtt time.Duration, limit int, minStripe int64) int 
 // exist after all (a leftover, one chance in 2^32), whatever it held
 // beyond size makes the size check fail, and the single session's
 // rewrite truncates it; every byte before size is ours.
-func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh bool) (used int, sent int64, err error) {
+//
+// pre, if not nil, holds handles of remote opened ahead (overlap.go), used
+// instead of opening it again; stripe closes those it does not use.
+func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh bool, pre *ahead) (used int, sent int64, err error) {
 	sh := newStripes(local, size, n)
 	n = min(n, int(sh.count)) // alignment may leave fewer stripes than sessions
-	r := newStripeRun(sh, n, c.set.stripe.together, c.pool.slots[:n-1])
+	r := newStripeRun(sh, n, c.set.stripe.together, c.pool.slots[:n-1], pre)
 	opened := make(chan struct{}) // closed once the first session's open is answered
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if fresh {
@@ -113,7 +126,10 @@ func (c *conn) stripe(remote string, local io.ReaderAt, size int64, n int, fresh
 			early = fi.Size()
 		}
 	})
-	main, err := openRemote(c.sftp, remote, flags)
+	main := pre.first()
+	if main == nil {
+		main, err = openRemote(c.sftp, remote, flags)
+	}
 	if err != nil {
 		sh.abort(err)
 	}
@@ -176,13 +192,18 @@ type stripeRun struct {
 	abandoned int
 }
 
-func newStripeRun(sh *stripes, n int, together bool, slots []*poolSlot) *stripeRun {
+// newStripeRun prepares the run over the first session and the slots'
+// sessions, giving each lane what pre opened on its session.
+func newStripeRun(sh *stripes, n int, together bool, slots []*poolSlot, pre *ahead) *stripeRun {
 	r := &stripeRun{sh: sh, together: together}
 	start := time.Now()
 	r.lanes = append(r.lanes, newLane(sh, nil, start))
 	for _, sl := range slots {
-		r.lanes = append(r.lanes, newLane(sh, sl, start))
+		l := newLane(sh, sl, start)
+		l.pre = pre.extra(sl)
+		r.lanes = append(r.lanes, l)
 	}
+	pre.closeExtras()
 	if together {
 		r.ready.Add(n)
 	}
@@ -232,7 +253,8 @@ func (r *stripeRun) session(l *lane, f *sftp.File) {
 }
 
 // extra is an extra session's part: it opens remote once the first
-// session's open is answered, unless the file is already fully taken.
+// session's open is answered, unless the file is already fully taken or
+// was opened on this session ahead of its turn (l.pre).
 func (r *stripeRun) extra(l *lane, remote string, opened <-chan struct{}) {
 	// A session still starting when every stripe is taken has nothing
 	// left to do.
@@ -241,8 +263,16 @@ func (r *stripeRun) extra(l *lane, remote string, opened <-chan struct{}) {
 	case <-r.sh.allTaken:
 	}
 	<-opened
-	var f *sftp.File
-	if c := l.slot.ready(); c != nil && !r.sh.aborted() && !r.sh.claimed() {
+	c := l.slot.ready()
+	usable := c != nil && !r.sh.aborted() && !r.sh.claimed()
+	f := l.pre
+	switch {
+	case f != nil && !usable:
+		if c != nil {
+			f.Close()
+		}
+		f = nil
+	case f == nil && usable:
 		l.waiting()
 		f, _ = c.OpenFile(remote, os.O_WRONLY|os.O_CREATE) // on error, the server will not share the file: fewer sessions
 		l.idle()

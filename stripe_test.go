@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -340,5 +343,41 @@ func TestPushStripedStuckExtraSession(t *testing.T) {
 	}
 	if c := s.Connections(); c != 1 {
 		t.Errorf("%d connections: want the one", c)
+	}
+}
+
+// While more pushes of one Pusher are in progress than twice the CPUs, a
+// push that starts opens no extra sessions: the machine, not the round
+// trip, is then the limit. The server holds every SFTP start, so that all
+// the pushes are in progress at once.
+func TestCrowdedPushesDoNotStripe(t *testing.T) {
+	s := serverWith(t, sftptest.Faults{SubsystemDelay: 300 * time.Millisecond})
+	p := stripedPusher(sftppush.Config{MaxSessions: 3})
+	limit := 2 * runtime.GOMAXPROCS(0)
+	n := limit + 3
+	results := make([]*sftppush.Result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		g := recording(t, 3*testStripe)
+		g.Main.RemoteName = fmt.Sprintf("crowded-%d.mp4", i)
+		g.Extras = nil
+		wg.Go(func() { results[i] = p.Push(context.Background(), s.Credentials("/upload"), g) })
+	}
+	wg.Wait()
+	striped := 0
+	for i, res := range results {
+		if res.Status != sftppush.StatusOK {
+			t.Fatalf("push %d: %s/%s %v", i, res.Status, res.Reason, res.Err)
+		}
+		if res.Files[0].Sessions > 1 {
+			striped++
+		}
+	}
+	if striped != limit {
+		t.Errorf("%d of %d pushes at once striped, want %d (twice GOMAXPROCS)", striped, n, limit)
+	}
+	// Alone again, a push stripes.
+	if res := p.Push(context.Background(), s.Credentials("/upload"), recording(t, 3*testStripe)); res.Files[0].Sessions < 2 {
+		t.Errorf("a push alone wrote over %d sessions, want it striped", res.Files[0].Sessions)
 	}
 }

@@ -1,6 +1,8 @@
 package sftppush
 
 import (
+	"github.com/pkg/sftp"
+
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +38,8 @@ func abandonAfter(stallTimeout time.Duration) time.Duration {
 // lane is one session's part in a striped upload, as the monitor sees it.
 type lane struct {
 	sh    *stripes
-	slot  *poolSlot // nil for the first session, which is never abandoned
+	slot  *poolSlot  // nil for the first session, which is never abandoned
+	pre   *sftp.File // the file opened on this session ahead of its turn (overlap.go)
 	start time.Time
 	wait  atomic.Int64 // 1 + time.Since(start) when the lane last moved while waiting on the server; 0 when it is not waiting
 

@@ -119,20 +119,26 @@ func (s *sent) finish(ctx context.Context) *Error {
 // send opens remote and writes the local file into it, every byte
 // acknowledged; the close and the size check are left to the returned
 // sent's finish. On failure the file is closed, and created reports
-// whether it was opened, so may exist, partly written. opened, if not nil,
-// is remote already open for writing (openAhead).
-func (u *uploader) send(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool, opened *sftp.File) (_ *sent, created bool, _ *Error) {
+// whether it was opened, so may exist, partly written. pre, if not nil,
+// is what was opened of remote ahead (openAhead); send takes its handles.
+func (u *uploader) send(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool, pre *ahead) (_ *sent, created bool, _ *Error) {
 	// Large files at long round trips go over several sessions, which
 	// verify the size themselves; whatever they do not finish, the single
 	// session below rewrites.
 	u.progress.restart()
-	if opened == nil && u.striped(ctx, fr, remote, local, fresh) {
+	striped, tried := u.striped(ctx, fr, remote, local, fresh, pre)
+	if striped {
 		return &sent{u: u, fr: fr, remote: remote}, true, nil
+	}
+	var f *sftp.File
+	if pre != nil && !tried {
+		pre.closeExtras()
+		f = pre.f
 	}
 	u.progress.restart()
 	fr.Sessions = 1
 	src := &localReader{r: io.NewSectionReader(local, 0, fr.Size), g: u.c.guard}
-	f, err := opened, error(nil)
+	var err error
 	if f == nil {
 		f, err = openRemote(u.c.sftp, remote, writeFlags)
 	}
@@ -262,12 +268,15 @@ func (u *uploader) noteServerTime(fi fs.FileInfo) {
 // for a server that misbehaves with concurrent writers (fr.StripeErr says
 // why). A lost connection or a cancelled ctx also returns false: the single
 // session then fails at once and classifies the failure as usual.
-func (u *uploader) striped(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool) bool {
+//
+// tried reports that the striped upload was tried, which took pre's
+// handles.
+func (u *uploader) striped(ctx context.Context, fr *FileResult, remote string, local io.ReaderAt, fresh bool, pre *ahead) (ok, tried bool) {
 	n := u.c.sessions(fr.Size)
 	if n < 2 {
-		return false
+		return false, false
 	}
-	used, sent, err := u.c.stripe(remote, local, fr.Size, n, fresh)
+	used, sent, err := u.c.stripe(remote, local, fr.Size, n, fresh, pre)
 	fr.Bytes += sent
 	if err != nil {
 		// used is 0 when the file could not even be opened: the single
@@ -275,10 +284,10 @@ func (u *uploader) striped(ctx context.Context, fr *FileResult, remote string, l
 		if ctx.Err() == nil && used > 0 {
 			fr.StripeErr = fmt.Errorf("striped upload over %d sessions failed, fell back to rewriting the file over one session: %w", used, err)
 		}
-		return false
+		return false, true
 	}
 	fr.Sessions = used
-	return true
+	return true, true
 }
 
 // verify checks the remote file by its size: the count File.ReadFrom
