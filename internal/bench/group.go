@@ -74,12 +74,7 @@ func groupHead(w *workload, o *wanOptions, rounds int) string {
 // and below the table Push's round trips per phase.
 func printGroupTable(out io.Writer, rows []row, head string) {
 	ws, cols, cell := byWorkload(rows)
-	fmt.Fprintf(out, "\n%s\n\n| RTT | TCP window |", head)
-	for _, c := range cols {
-		fmt.Fprintf(out, " %s |", c)
-	}
-	fmt.Fprintln(out, " Push sessions | Push / sftp (time) | floor | Push / floor (time) |")
-	fmt.Fprintln(out, "|---:|---:|"+strings.Repeat("---:|", len(cols))+"---:|---:|---:|---:|")
+	printHead(out, head, []string{"RTT", "TCP window"}, cols, []string{"Push sessions", "Push / sftp (time)", "floor", "Push / floor (time)"})
 	for _, w := range ws {
 		fmt.Fprintf(out, "| %d ms | %s |", w.link.RTT.Milliseconds(), windowName(int64(w.link.Window)))
 		for _, c := range cols {

@@ -192,15 +192,23 @@ func printWAN(out io.Writer, rows []row, o *wanOptions, rounds int) {
 	}
 }
 
+// printHead prints a table's heading and its header lines: the lead
+// columns, one column per contender, then the tail columns, all
+// right-aligned.
+func printHead(out io.Writer, head string, lead, cols, tail []string) {
+	all := slices.Concat(lead, cols, tail)
+	fmt.Fprintf(out, "\n%s\n\n|", head)
+	for _, c := range all {
+		fmt.Fprintf(out, " %s |", c)
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "|"+strings.Repeat("---:|", len(all)))
+}
+
 // printWANTable prints one line per WAN workload, one column per contender.
 func printWANTable(out io.Writer, rows []row, head string) {
 	ws, cols, cell := byWorkload(rows)
-	fmt.Fprintf(out, "\n%s\n\n| RTT | TCP window | file size |", head)
-	for _, c := range cols {
-		fmt.Fprintf(out, " %s |", c)
-	}
-	fmt.Fprintln(out, " Push sessions | Push / sftp | Push / 1 session |")
-	fmt.Fprintln(out, "|---:|---:|---:|"+strings.Repeat("---:|", len(cols))+"---:|---:|---:|")
+	printHead(out, head, []string{"RTT", "TCP window", "file size"}, cols, []string{"Push sessions", "Push / sftp", "Push / 1 session"})
 	for _, w := range ws {
 		fmt.Fprintf(out, "| %d ms | %s | %s |", w.link.RTT.Milliseconds(), windowName(int64(w.link.Window)), sizeName(w.files[0].size))
 		for _, c := range cols {
