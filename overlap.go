@@ -33,12 +33,10 @@ import (
 // bytes are sent: the size check at once, the rename once proceed says
 // that the file before it has settled.
 type commit struct {
-	u          *uploader
-	fr         *FileResult
-	index      int // the file's place in the group, for Config.Progress
-	local      io.ReaderAt
-	sent       *sent
-	tmp, final string
+	sent  *sent // the file as sent: its uploader, its FileResult, its temporary name
+	index int   // the file's place in the group, for Config.Progress
+	local io.ReaderAt
+	final string
 
 	gate     chan bool     // proceed's word: rename, or drop the file
 	verified chan struct{} // closed once the size check passed
@@ -85,8 +83,9 @@ func (c *commit) wait(ctx context.Context) *Error {
 	if !c.fallback {
 		return c.err
 	}
-	c.u.progress.begin(c.index, c.fr.Size)
-	return c.u.inPlace(ctx, c.fr, c.local, c.final)
+	u, fr := c.sent.u, c.sent.fr
+	u.progress.begin(c.index, fr.Size)
+	return u.inPlace(ctx, fr, c.local, c.final)
 }
 
 // abandon drops a started file that will not be renamed, and returns

@@ -119,7 +119,7 @@ func (u *uploader) safeSend(ctx context.Context, fr *FileResult, local io.Reader
 		}
 		return nil, err
 	}
-	return &commit{u: u, fr: fr, local: local, sent: s, tmp: tmp, final: final}, nil
+	return &commit{sent: s, local: local, final: final}, nil
 }
 
 // run verifies the temporary file and, once proceed allows it, renames
@@ -127,18 +127,18 @@ func (u *uploader) safeSend(ctx context.Context, fr *FileResult, local io.Reader
 // working connection: the temporary file is gone (or listed in
 // Result.Leftovers) and the file is to be written in place instead.
 func (c *commit) run(ctx context.Context) (_ *Error, fallback bool) {
-	u, fr := c.u, c.fr
+	u, fr, tmp := c.sent.u, c.sent.fr, c.sent.remote
 	if err := c.sent.finish(ctx); err != nil {
-		u.discard(c.tmp)
+		u.discard(tmp)
 		return err, false
 	}
 	close(c.verified)
 	if !<-c.gate {
-		u.discard(c.tmp)
+		u.discard(tmp)
 		return nil, false
 	}
 	endGrace := u.c.guard.grace(commitGrace(fr.Size))
-	rerr := u.rename(c.tmp, c.final)
+	rerr := u.rename(tmp, c.final)
 	endGrace()
 	if rerr == nil {
 		// The temporary file was verified and the server acknowledged the
@@ -148,11 +148,11 @@ func (c *commit) run(ctx context.Context) (_ *Error, fallback bool) {
 		return nil, false
 	}
 	if e := u.fail(ctx, OpRename, c.final, rerr, nil, -1); e.Reason.connectionGone() {
-		u.discard(c.tmp)
+		u.discard(tmp)
 		return e, false
 	}
 	fr.RenameErr = rerr
-	u.discard(c.tmp)
+	u.discard(tmp)
 	return nil, true
 }
 
