@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sftppush/sftppush/internal/textcap"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -109,7 +110,7 @@ func noCommonAlgorithm(err error, legacy bool) error {
 			wouldDo = append(wouldDo, a)
 		}
 	}
-	offers := logText(truncate(strings.Join(ne.RequestedAlgorithms, ", "), 500))
+	offers := logText(textcap.Runes(strings.Join(ne.RequestedAlgorithms, ", "), 500))
 	var help string
 	switch {
 	case len(wouldDo) > 0 && !legacy:

@@ -3,6 +3,8 @@ package sftppush
 import (
 	"context"
 	"time"
+
+	"github.com/sftppush/sftppush/internal/textcap"
 )
 
 // attempt is one Push or Check. Data flows one way through its steps:
@@ -227,7 +229,7 @@ func (a *attempt) entry() LogEntry {
 		e.UploadDuration = end.Sub(a.connected)
 	}
 	if a.res.Err != nil {
-		e.Error = truncate(logText(a.res.Err.Error()), maxLoggedError)
+		e.Error = textcap.Runes(logText(a.res.Err.Error()), maxLoggedError)
 	}
 	names := make([]string, 0, len(a.files))
 	for _, f := range a.files {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sftppush/sftppush/internal/textcap"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -21,7 +22,7 @@ type moreThanPassword struct {
 }
 
 func (e *moreThanPassword) Error() string {
-	return "sftppush: after the password, the server's keyboard-interactive login asks for more: " + strconv.Quote(truncate(e.text, 300))
+	return "sftppush: after the password, the server's keyboard-interactive login asks for more: " + strconv.Quote(textcap.Runes(e.text, 300))
 }
 
 // expired reports whether the server's words say the password expired

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/sftppush/sftppush/internal/textcap"
 )
 
 // File is one local file of a recording and the name it gets on the server.
@@ -192,16 +194,16 @@ func checkGroup(g Group, files []FileResult) error {
 			continue
 		}
 		if err := checkRemoteName(fr.Remote); err != nil {
-			errs = append(errs, fmt.Errorf("%s: remote name %q: %w", what, truncate(fr.Remote, 60), err))
+			errs = append(errs, fmt.Errorf("%s: remote name %q: %w", what, textcap.Runes(fr.Remote, 60), err))
 			continue
 		}
 		// Windows servers and some hosted services compare names without
 		// case: "Rec.mp4" would overwrite "rec.mp4" there.
 		if prev, ok := seen[foldName(fr.Remote)]; ok {
 			if prev == fr.Remote {
-				errs = append(errs, fmt.Errorf("%s: remote name %q is used twice in the group; give each file its own RemoteName", what, truncate(fr.Remote, 60)))
+				errs = append(errs, fmt.Errorf("%s: remote name %q is used twice in the group; give each file its own RemoteName", what, textcap.Runes(fr.Remote, 60)))
 			} else {
-				errs = append(errs, fmt.Errorf("%s: remote name %q differs from %q only in case, and servers that ignore case would keep one file of the two; give each file a name of its own", what, truncate(fr.Remote, 60), truncate(prev, 60)))
+				errs = append(errs, fmt.Errorf("%s: remote name %q differs from %q only in case, and servers that ignore case would keep one file of the two; give each file a name of its own", what, textcap.Runes(fr.Remote, 60), textcap.Runes(prev, 60)))
 			}
 			continue
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/sftppush/sftppush/internal/textcap"
 )
 
 // maxLoggedFiles is how many file names a LogEntry lists, as the product's
@@ -121,7 +123,7 @@ func loggedFiles(names []string) []string {
 // log entry: invalid credentials may be any length and hold any bytes. Valid
 // fields pass unchanged.
 func logSafe(s string) string {
-	return truncate(logText(s), 100)
+	return textcap.Runes(logText(s), 100)
 }
 
 // logText makes a stranger's text safe for a log line: invalid UTF-8 and
@@ -172,5 +174,5 @@ func bannerText(b string) string {
 	for i, l := range lines {
 		lines[i] = logText(l)
 	}
-	return truncate(strings.Join(lines, "\n"), maxBannerChars)
+	return textcap.Runes(strings.Join(lines, "\n"), maxBannerChars)
 }

@@ -1,6 +1,10 @@
 package sftppush
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/sftppush/sftppush/internal/textcap"
+)
 
 // Reason says, more finely than Status, what went wrong and so what to fix.
 // Each Reason belongs to exactly one Status, which Reason.Status returns;
@@ -244,13 +248,13 @@ func parseReason(s string) (Reason, error) {
 	if _, ok := reasonStatus[Reason(s)]; ok {
 		return Reason(s), nil
 	}
-	return "", fmt.Errorf("sftppush: unknown reason %q", truncate(s, 40))
+	return "", fmt.Errorf("sftppush: unknown reason %q", textcap.Runes(s, 40))
 }
 
 // MarshalText implements encoding.TextMarshaler.
 func (r Reason) MarshalText() ([]byte, error) {
 	if _, ok := reasonStatus[r]; !ok {
-		return nil, fmt.Errorf("sftppush: cannot marshal unknown reason %q", truncate(string(r), 40))
+		return nil, fmt.Errorf("sftppush: cannot marshal unknown reason %q", textcap.Runes(string(r), 40))
 	}
 	return []byte(r.String()), nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pkg/sftp"
+	"github.com/sftppush/sftppush/internal/textcap"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -223,7 +224,7 @@ type startError struct {
 }
 
 func (e *startError) Error() string {
-	return fmt.Sprintf("%v; the server said: %s", e.err, strconv.Quote(truncate(e.stderr, 500)))
+	return fmt.Sprintf("%v; the server said: %s", e.err, strconv.Quote(textcap.Runes(e.stderr, 500)))
 }
 
 func (e *startError) Unwrap() error { return e.err }

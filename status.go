@@ -2,6 +2,8 @@ package sftppush
 
 import (
 	"fmt"
+
+	"github.com/sftppush/sftppush/internal/textcap"
 )
 
 // Status is the outcome of one push attempt, as the product shows it to a
@@ -50,7 +52,7 @@ func parseStatus(s string) (Status, error) {
 			return st, nil
 		}
 	}
-	return "", fmt.Errorf("sftppush: unknown status %q (want one of OK, FILE_MISSING, UPLOAD_FAILED, SFTP_LOGIN_FAILED, INCORRECT_SFTP_FOLDER, SFTP_CONNECTION_TIMEOUT)", truncate(s, 40))
+	return "", fmt.Errorf("sftppush: unknown status %q (want one of OK, FILE_MISSING, UPLOAD_FAILED, SFTP_LOGIN_FAILED, INCORRECT_SFTP_FOLDER, SFTP_CONNECTION_TIMEOUT)", textcap.Runes(s, 40))
 }
 
 // valid reports whether s is one of the six statuses.
@@ -63,7 +65,7 @@ func (s Status) valid() bool {
 // Status so that a bad value never reaches storage.
 func (s Status) MarshalText() ([]byte, error) {
 	if !s.valid() {
-		return nil, fmt.Errorf("sftppush: cannot marshal invalid status %q", truncate(string(s), 40))
+		return nil, fmt.Errorf("sftppush: cannot marshal invalid status %q", textcap.Runes(string(s), 40))
 	}
 	return []byte(s), nil
 }
@@ -76,17 +78,4 @@ func (s *Status) UnmarshalText(b []byte) error {
 	}
 	*s = st
 	return nil
-}
-
-// truncate shortens s to at most n runes for use in error messages, so that a
-// hostile input cannot make an error text arbitrarily long.
-func truncate(s string, n int) string {
-	i := 0
-	for pos := range s {
-		if i == n {
-			return s[:pos] + "..."
-		}
-		i++
-	}
-	return s
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sftppush/sftppush/internal/textcap"
 )
 
 // ErrBadCursor is returned (wrapped) by Store.Query for a cursor it did not
@@ -27,7 +29,7 @@ func parseCursor(c string) (ns, id int64, err error) {
 		}
 	}
 	if !ok || err != nil || id <= 0 {
-		return 0, 0, fmt.Errorf("%w %q", ErrBadCursor, truncate(c, 40))
+		return 0, 0, fmt.Errorf("%w %q", ErrBadCursor, textcap.Runes(c, 40))
 	}
 	return ns, id, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/internal/textcap"
 )
 
 // DefaultTable is the table a Store uses when Options.Table is empty.
@@ -131,7 +132,7 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 		s.table = DefaultTable
 	}
 	if !tableNameRE.MatchString(s.table) {
-		return nil, fmt.Errorf("sqlstore: invalid log table name %q: use 1 to 40 lower-case letters, digits and underscores, not starting with a digit", truncate(s.table, 60))
+		return nil, fmt.Errorf("sqlstore: invalid log table name %q: use 1 to 40 lower-case letters, digits and underscores, not starting with a digit", textcap.Runes(s.table, 60))
 	}
 	if s.dialect == "" {
 		d, err := detectDialect(db)
@@ -178,14 +179,14 @@ func (s *Store) Log(ctx context.Context, e sftppush.LogEntry) error {
 	defer cancel()
 	args, err := insertArgs(e)
 	if err != nil {
-		return fmt.Errorf("sqlstore: log %s: %w", truncate(e.RecordingID, 40), err)
+		return fmt.Errorf("sqlstore: log %s: %w", textcap.Runes(e.RecordingID, 40), err)
 	}
 	err = s.write(ctx, func() error {
 		_, err := s.db.ExecContext(ctx, s.insertSQL, args...)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("sqlstore: log %s: %w", truncate(e.RecordingID, 40), err)
+		return fmt.Errorf("sqlstore: log %s: %w", textcap.Runes(e.RecordingID, 40), err)
 	}
 	return nil
 }

@@ -10,16 +10,3 @@ func cleanText(s string) string {
 	}
 	return s
 }
-
-// truncate shortens s to at most n runes for use in error messages, so that a
-// hostile input cannot make an error text arbitrarily long.
-func truncate(s string, n int) string {
-	i := 0
-	for pos := range s {
-		if i == n {
-			return s[:pos] + "..."
-		}
-		i++
-	}
-	return s
-}

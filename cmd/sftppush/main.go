@@ -17,6 +17,7 @@ import (
 
 	"github.com/sftppush/sftppush"
 	"github.com/sftppush/sftppush/hostkey"
+	"github.com/sftppush/sftppush/internal/textcap"
 	"golang.org/x/term"
 )
 
@@ -44,7 +45,7 @@ func run(ctx context.Context, args []string, envPassword string, stdin, stdout, 
 		return exitOK
 	case "check", "push":
 	default:
-		return fail(stderr, usagef("unknown command %q: want check or push", truncate(cmd, 40)))
+		return fail(stderr, usagef("unknown command %q: want check or push", textcap.Runes(cmd, 40)))
 	}
 	o, err := parseArgs(cmd, args[1:])
 	if errors.Is(err, errHelp) {

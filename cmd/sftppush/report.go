@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/sftppush/sftppush"
+	"github.com/sftppush/sftppush/internal/textcap"
 )
 
 // report is what an attempt printed: the one value both the text report
@@ -116,23 +117,11 @@ func errText(err error) string {
 	if err == nil {
 		return ""
 	}
-	return truncate(err.Error(), maxErrorChars)
+	return textcap.Runes(err.Error(), maxErrorChars)
 }
 
 // ms is d in milliseconds, to the microsecond.
 func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
-
-// truncate keeps the first n runes of s.
-func truncate(s string, n int) string {
-	i := 0
-	for pos := range s {
-		if i == n {
-			return s[:pos] + "..."
-		}
-		i++
-	}
-	return s
-}
 
 // clean makes a text safe to print on a terminal: control characters
 // (escape sequences a hostile server might send), and the characters that
